@@ -1,0 +1,55 @@
+"""Every extension point of realign, as pluggy hook specifications.
+
+Built-in behaviour is registered through these same hooks (see
+:mod:`realign.plugins`), so a third-party plugin can add to or override any of
+it. Every hook name starts with ``realign_``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .enrich.factset import DerivedFact, FactSet
+    from .loading.source import FactSource, RawFacts
+
+__all__ = ["hookimpl", "hookspec", "realign_enrich_facts", "realign_load_facts"]
+
+PROJECT = "realign"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- loading --------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def realign_load_facts(source: FactSource) -> RawFacts | None:
+    """Parse *source* into plain data, or return None so another loader can try.
+
+    A loader decides from ``source.format`` (when the caller named one) or
+    ``source.suffix`` whether the source is its own. It returns the parsed
+    document together with a source map, so that realign can report every
+    later validation problem at its file, line and column. A loader that owns
+    the source but finds it malformed raises :class:`realign.FactError`.
+
+    Stops at first non-None result.
+    """
+
+
+# --- enrichment -----------------------------------------------------------------------
+
+
+@hookspec
+def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact] | None:
+    """Return derived facts computed from *facts*.
+
+    Enrichers run one after another; each sees the derived facts of those that
+    ran before it in ``facts.derived``. A derived fact may not reuse a name that
+    already exists. Each derived fact names the input facts it came from, so that
+    explanations can show its provenance.
+    """

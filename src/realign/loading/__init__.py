@@ -1,0 +1,199 @@
+"""Reading fact files: loader plugins, strict structuring, and located problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from ..errors import FactError, Problem
+from ..model import Partnership
+from ._checks import check_partnership
+from ._convert import issues_from, leaf_problem, make_converter, unknown_keys
+from ._positions import SourceMap
+from .source import DEFAULT_MAX_BYTES, FactSource, RawFacts
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FactSource",
+    "LoadedPartnership",
+    "RawFacts",
+    "load_partnership",
+    "structure_partnership",
+]
+
+Path_ = tuple[str | int, ...]
+_CONVERTER = make_converter()
+_REQUIRED_TABLES = ("assessment", "partnership")
+
+
+@attrs.frozen(kw_only=True)
+class LoadedPartnership:
+    """A validated partnership and the warnings its file produced."""
+
+    partnership: Partnership
+    source: str
+    warnings: tuple[Problem, ...] = ()
+
+
+def load_partnership(
+    source: FactSource | str | Path,
+    *,
+    plugin_manager: pluggy.PluginManager | None = None,
+    lenient: bool = False,
+) -> LoadedPartnership:
+    """Load and validate one fact file.
+
+    Args:
+        source: a path, or a :class:`FactSource` for in-memory documents.
+        plugin_manager: the plugins to load with; defaults to the built-ins only.
+        lenient: report unknown keys as warnings instead of errors.
+
+    Raises:
+        FactError: listing every problem in the file, each located.
+    """
+    if not isinstance(source, FactSource):
+        source = FactSource.from_path(source)
+    if plugin_manager is None:
+        from ..plugins import get_plugin_manager
+
+        plugin_manager = get_plugin_manager(load_entrypoints=False)
+    raw = plugin_manager.hook.realign_load_facts(source=source)
+    if raw is None:
+        raise FactError(
+            [
+                Problem(
+                    source=source.name,
+                    code="format",
+                    message="no loader reads this kind of file",
+                    expected="a .toml or .json file (or a format a plugin provides)",
+                    found=repr(source.kind() or "no suffix"),
+                )
+            ]
+        )
+    return structure_partnership(raw, source=source.name, lenient=lenient)
+
+
+def structure_partnership(raw: RawFacts, *, source: str, lenient: bool = False) -> LoadedPartnership:
+    """Validate parsed data into a :class:`Partnership`, reporting every problem at once."""
+    problems: list[Problem] = []
+    data = raw.data
+    for path, key, guess in unknown_keys(data, Partnership):
+        problems.append(
+            Problem(
+                source=source,
+                code="unknown-key",
+                path=path,
+                message=f"unknown key {key!r}",
+                hint=f"did you mean {guess!r}?" if guess else None,
+                severity="warning" if lenient else "error",
+            )
+        )
+    parts, failed_ids, structure_problems = _structure_parts(data, source)
+    problems.extend(structure_problems)
+    facts: Partnership | None = None
+    if all(name in parts for name in _REQUIRED_TABLES):
+        facts = Partnership(**parts)
+        where = _describer(raw.source_map)
+        for issue in check_partnership(facts, failed_ids=failed_ids, where=where):
+            problems.append(
+                Problem(
+                    source=source,
+                    code=issue.code,
+                    path=issue.path,
+                    message=issue.message,
+                    expected=issue.expected,
+                    found=issue.found,
+                    hint=issue.hint,
+                )
+            )
+    located = sorted(
+        (_locate(p, raw.source_map) for p in problems),
+        key=lambda p: (p.line or 0, p.column or 0, str(p.path), p.message),
+    )
+    if facts is None or any(p.severity == "error" for p in located):
+        raise FactError(located)
+    return LoadedPartnership(partnership=facts, source=source, warnings=tuple(located))
+
+
+def _structure_parts(
+    data: Mapping[str, Any], source: str
+) -> tuple[dict[str, Any], dict[str, frozenset[str]], list[Problem]]:
+    """Structure each top-level entry, and each record of a collection, on its own.
+
+    Keeping the parts that succeed lets the whole-file checks still run, so a
+    single bad record never hides the problems of the rest.
+    """
+    parts: dict[str, Any] = {}
+    failed_ids: dict[str, frozenset[str]] = {}
+    problems: list[Problem] = []
+    for field in attrs.fields(Partnership):
+        name = field.name
+        if name not in data:
+            if name in _REQUIRED_TABLES:
+                problems.append(
+                    Problem(
+                        source=source,
+                        code="missing",
+                        message=f"required table [{name}] is missing",
+                        expected=f"a [{name}] table",
+                    )
+                )
+            continue
+        value = data[name]
+        if field.default is attrs.NOTHING or not isinstance(field.default, tuple):
+            try:
+                parts[name] = _CONVERTER.structure(value, field.type)
+            except Exception as exc:  # noqa: BLE001  (every failure becomes a located problem)
+                problems.extend(leaf_problem(source, p, e) for p, e in issues_from(exc, (name,)))
+            continue
+        if not isinstance(value, list):
+            problems.append(
+                Problem(
+                    source=source,
+                    code="type",
+                    path=(name,),
+                    message="invalid value",
+                    expected=f"an array of tables, written [[{name}]]",
+                    found="a table" if isinstance(value, dict) else type(value).__name__,
+                )
+            )
+            continue
+        (item_type, *_) = field.type.__args__
+        good, bad_ids = [], set()
+        for index, item in enumerate(value):
+            try:
+                good.append(_CONVERTER.structure(item, item_type))
+            except Exception as exc:  # noqa: BLE001
+                problems.extend(
+                    leaf_problem(source, p, e) for p, e in issues_from(exc, (name, index))
+                )
+                if isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                    bad_ids.add(item["id"])
+        parts[name] = tuple(good)
+        failed_ids[name] = frozenset(bad_ids)
+    return parts, failed_ids, problems
+
+
+def _locate(problem: Problem, source_map: SourceMap) -> Problem:
+    if problem.line is not None:
+        return problem
+    found = source_map.locate(problem.path)
+    if found is None:
+        return problem
+    _, position = found
+    return attrs.evolve(problem, line=position.line, column=position.column)
+
+
+def _describer(source_map: SourceMap) -> Any:
+    from ..errors import format_path
+
+    def where(path: Path_) -> str:
+        found = source_map.locate(path)
+        text = format_path(path)
+        return f"{text} (line {found[1].line})" if found else text
+
+    return where

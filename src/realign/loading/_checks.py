@@ -1,0 +1,410 @@
+"""Checks that need the whole partnership: identity, references, dates and consistency.
+
+Each check yields :class:`Issue` records with the field path they concern; the
+loader adds file, line and column. Checks run on whatever part of the file
+structured cleanly, so one bad record does not hide the problems of the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+
+from ..errors import closest
+from ..model import Partnership
+from ._convert import fact_paths
+
+__all__ = ["Issue", "check_partnership"]
+
+Path = tuple[str | int, ...]
+JOINT = "joint"
+
+
+@attrs.frozen(kw_only=True)
+class Issue:
+    path: Path
+    code: str
+    message: str
+    expected: str | None = None
+    found: str | None = None
+    hint: str | None = None
+    severity: str = "error"
+
+
+@attrs.frozen(kw_only=True)
+class _Context:
+    facts: Partnership
+    # Ids of records that failed to structure: references to them are not dangling.
+    failed_ids: Mapping[str, frozenset[str]]
+    where: Callable[[Path], str]
+
+    def ids(self, collection: str) -> frozenset[str]:
+        records = getattr(self.facts, collection)
+        return frozenset(r.id for r in records if r.id is not None) | self.failed_ids.get(
+            collection, frozenset()
+        )
+
+
+def check_partnership(
+    facts: Partnership,
+    *,
+    failed_ids: Mapping[str, frozenset[str]],
+    where: Callable[[Path], str],
+) -> list[Issue]:
+    """Every identity, reference, date and consistency problem in *facts*."""
+    ctx = _Context(facts=facts, failed_ids=failed_ids, where=where)
+    issues: list[Issue] = []
+    for check in (_identity, _references, _dates, _consistency, _data_gaps):
+        issues.extend(check(ctx))
+    return issues
+
+
+# --- identity -------------------------------------------------------------------------
+
+_ID_COLLECTIONS = (
+    "partners",
+    "objectives",
+    "meetings",
+    "decisions",
+    "action_items",
+    "escalations",
+    "milestones",
+    "market_signals",
+    "assumptions",
+    "kpis",
+    "health_checks",
+    "feedback_channels",
+    "learning_log",
+)
+
+
+def _duplicates(
+    ctx: _Context, keys: Iterable[tuple[Path, object]], what: str
+) -> Iterator[Issue]:
+    first: dict[object, Path] = {}
+    for path, key in keys:
+        if key is None:
+            continue
+        if key in first:
+            yield Issue(
+                path=path,
+                code="duplicate",
+                message=f"duplicate {what} {_show(key)}",
+                hint=f"first defined at {ctx.where(first[key])}",
+            )
+        else:
+            first[key] = path
+
+
+def _show(key: object) -> str:
+    if isinstance(key, tuple):
+        return "(" + ", ".join(repr(k) for k in key) + ")"
+    return repr(key)
+
+
+def _identity(ctx: _Context) -> Iterator[Issue]:
+    f = ctx.facts
+    for name in _ID_COLLECTIONS:
+        records = getattr(f, name)
+        yield from _duplicates(ctx, (((name, i, "id"), r.id) for i, r in enumerate(records)), "id")
+    for k, kpi in enumerate(f.kpis):
+        yield from _duplicates(
+            ctx,
+            ((("kpis", k, "series", j, "period"), p.period) for j, p in enumerate(kpi.series)),
+            f"period in the series of KPI {kpi.id!r}:",
+        )
+    yield from _duplicates(
+        ctx,
+        ((("pulse_surveys", i), (s.period, s.respondent_org)) for i, s in enumerate(f.pulse_surveys)),
+        "pulse survey (period, respondent_org)",
+    )
+    yield from _duplicates(
+        ctx,
+        (
+            (("resource_commitments", i), (r.partner, r.resource, r.period))
+            for i, r in enumerate(f.resource_commitments)
+        ),
+        "resource commitment (partner, resource, period)",
+    )
+    yield from _duplicates(
+        ctx,
+        ((("history", i, "period"), h.period) for i, h in enumerate(f.history)),
+        "history period",
+    )
+    if f.culture is not None:
+        yield from _duplicates(
+            ctx,
+            (
+                (("culture", "profiles", i), (p.partner, p.assessed.isoformat()))
+                for i, p in enumerate(f.culture.profiles)
+            ),
+            "culture profile (partner, assessed)",
+        )
+
+
+# --- references -----------------------------------------------------------------------
+
+
+def _dangling(
+    path: Path, value: str | None, known: Collection[str], what: str, *, joint: bool = False
+) -> Iterator[Issue]:
+    if value is None or value in known or (joint and value == JOINT):
+        return
+    choices = sorted(known) + ([JOINT] if joint else [])
+    guess = closest(value, choices)
+    yield Issue(
+        path=path,
+        code="reference",
+        message=f"unknown {what} {value!r}",
+        expected="one of " + ", ".join(repr(c) for c in choices) if choices else f"a defined {what}",
+        hint=f"did you mean {guess!r}?" if guess else None,
+    )
+
+
+def _references(ctx: _Context) -> Iterator[Issue]:
+    f = ctx.facts
+    partners = ctx.ids("partners")
+    objectives = ctx.ids("objectives")
+    kpis = ctx.ids("kpis")
+    signals = ctx.ids("market_signals")
+    meetings = ctx.ids("meetings")
+    linkable = ctx.ids("milestones") | ctx.ids("escalations") | ctx.ids("decisions")
+
+    if f.assessment.partnership_id != f.partnership.id:
+        yield Issue(
+            path=("assessment", "partnership_id"),
+            code="reference",
+            message="does not match the partnership's id",
+            expected=repr(f.partnership.id),
+            found=repr(f.assessment.partnership_id),
+        )
+    for i, o in enumerate(f.objectives):
+        for j, p in enumerate(o.agreed_by):
+            yield from _dangling(("objectives", i, "agreed_by", j), p, partners, "partner")
+        for p in o.priority:
+            yield from _dangling(("objectives", i, "priority", p), p, partners, "partner")
+        for j, k in enumerate(o.kpi_ids):
+            yield from _dangling(("objectives", i, "kpi_ids", j), k, kpis, "KPI")
+    committee = f.governance.steering_committee if f.governance else None
+    for i, m in enumerate(committee.members if committee else ()):
+        path: Path = ("governance", "steering_committee", "members", i, "partner")
+        yield from _dangling(path, m.partner, partners, "partner")
+    for i, mt in enumerate(f.meetings):
+        for p in mt.exec_attendance:
+            yield from _dangling(("meetings", i, "exec_attendance", p), p, partners, "partner")
+        for j, s in enumerate(mt.signals_discussed):
+            yield from _dangling(("meetings", i, "signals_discussed", j), s, signals, "market signal")
+    for i, a in enumerate(f.action_items):
+        yield from _dangling(("action_items", i, "meeting_id"), a.meeting_id, meetings, "meeting")
+    for i, e in enumerate(f.escalations):
+        yield from _dangling(("escalations", i, "raised_by"), e.raised_by, partners, "partner")
+    for i, r in enumerate(f.resource_commitments):
+        yield from _dangling(("resource_commitments", i, "partner"), r.partner, partners, "partner")
+    for i, ms in enumerate(f.milestones):
+        yield from _dangling(("milestones", i, "owner"), ms.owner, partners, "owner", joint=True)
+    if f.culture is not None:
+        for i, pr in enumerate(f.culture.profiles):
+            yield from _dangling(("culture", "profiles", i, "partner"), pr.partner, partners, "partner")
+        for i, act in enumerate(f.culture.integration_activities):
+            for p in act.participants:
+                path = ("culture", "integration_activities", i, "participants", p)
+                yield from _dangling(path, p, partners, "partner")
+    for i, s in enumerate(f.market_signals):
+        for j, o in enumerate(s.affects_objectives):
+            path = ("market_signals", i, "affects_objectives", j)
+            yield from _dangling(path, o, objectives, "objective")
+    for i, asm in enumerate(f.assumptions):
+        for j, o in enumerate(asm.objectives):
+            yield from _dangling(("assumptions", i, "objectives", j), o, objectives, "objective")
+    for i, k in enumerate(f.kpis):
+        yield from _dangling(("kpis", i, "owner"), k.owner, partners, "owner", joint=True)
+    for i, ps in enumerate(f.pulse_surveys):
+        path = ("pulse_surveys", i, "respondent_org")
+        yield from _dangling(path, ps.respondent_org, partners, "partner")
+    for i, hc in enumerate(f.health_checks):
+        for p in hc.scores:
+            yield from _dangling(("health_checks", i, "scores", p), p, partners, "partner")
+    for i, fc in enumerate(f.feedback_channels):
+        for j, p in enumerate(fc.open_to):
+            yield from _dangling(("feedback_channels", i, "open_to", j), p, partners, "partner")
+    for i, le in enumerate(f.learning_log):
+        yield from _dangling(("learning_log", i, "author_org"), le.author_org, partners, "partner")
+        path = ("learning_log", i, "linked_to")
+        yield from _dangling(path, le.linked_to, linkable, "milestone, escalation or decision")
+
+
+# --- dates ----------------------------------------------------------------------------
+
+
+def _observed_dates(f: Partnership) -> Iterator[tuple[Path, date | None]]:
+    """Dates that record something that already happened, so cannot follow ``as_of``."""
+    yield ("partnership", "start_date"), f.partnership.start_date
+    for i, o in enumerate(f.objectives):
+        yield ("objectives", i, "last_revised"), o.last_revised
+    for i, m in enumerate(f.meetings):
+        yield ("meetings", i, "date"), m.date
+    for i, d in enumerate(f.decisions):
+        yield ("decisions", i, "raised"), d.raised
+        yield ("decisions", i, "decided"), d.decided
+    for i, a in enumerate(f.action_items):
+        yield ("action_items", i, "closed"), a.closed
+    for i, e in enumerate(f.escalations):
+        yield ("escalations", i, "opened"), e.opened
+        yield ("escalations", i, "resolved"), e.resolved
+    for i, ms in enumerate(f.milestones):
+        yield ("milestones", i, "completed"), ms.completed
+    if f.culture is not None:
+        for i, p in enumerate(f.culture.profiles):
+            yield ("culture", "profiles", i, "assessed"), p.assessed
+        for i, act in enumerate(f.culture.integration_activities):
+            # A planned activity is dated in the future on purpose.
+            if act.status != "planned":
+                yield ("culture", "integration_activities", i, "date"), act.date
+        if f.culture.working_agreement is not None:
+            yield ("culture", "working_agreement", "agreed"), f.culture.working_agreement.agreed
+    for i, s in enumerate(f.market_signals):
+        yield ("market_signals", i, "observed"), s.observed
+        yield ("market_signals", i, "response_decided"), s.response_decided
+    for i, a in enumerate(f.assumptions):
+        yield ("assumptions", i, "status_changed"), a.status_changed
+        yield ("assumptions", i, "last_reviewed"), a.last_reviewed
+    for i, p in enumerate(f.pulse_surveys):
+        yield ("pulse_surveys", i, "date"), p.date
+    for i, h in enumerate(f.health_checks):
+        yield ("health_checks", i, "date"), h.date
+    for i, le in enumerate(f.learning_log):
+        yield ("learning_log", i, "date"), le.date
+
+
+def _dates(ctx: _Context) -> Iterator[Issue]:
+    f = ctx.facts
+    as_of = f.assessment.as_of
+    for path, day in _observed_dates(f):
+        if day is not None and day > as_of:
+            yield Issue(
+                path=path,
+                code="date",
+                message="records an event after the assessment date",
+                expected=f"a date on or before as_of {as_of.isoformat()}",
+                found=day.isoformat(),
+            )
+    period = f.assessment.period
+    for i, k in enumerate(f.kpis):
+        for j, point in enumerate(k.series):
+            if point.actual is not None and point.period > period:
+                yield Issue(
+                    path=("kpis", i, "series", j, "actual"),
+                    code="date",
+                    message="an actual value for a period after the assessed period",
+                    expected=f"a period up to {period}",
+                    found=point.period,
+                )
+    for i, ps in enumerate(f.pulse_surveys):
+        if ps.period > period:
+            yield Issue(
+                path=("pulse_surveys", i, "period"),
+                code="date",
+                message="a pulse survey for a period after the assessed period",
+                expected=f"a period up to {period}",
+                found=ps.period,
+            )
+    for i, h in enumerate(f.history):
+        if h.period >= period:
+            yield Issue(
+                path=("history", i, "period"),
+                code="date",
+                message="history must describe earlier assessments",
+                expected=f"a period before {period}",
+                found=h.period,
+            )
+
+
+# --- consistency ----------------------------------------------------------------------
+
+
+def _before(path: Path, later: date | None, earlier: date | None, what: str) -> Iterator[Issue]:
+    if later is not None and earlier is not None and later < earlier:
+        yield Issue(
+            path=path,
+            code="consistency",
+            message=f"is earlier than {what}",
+            expected=f"a date on or after {earlier.isoformat()}",
+            found=later.isoformat(),
+        )
+
+
+def _at_most(path: Path, value: float | None, limit: float | None, what: str) -> Iterator[Issue]:
+    if value is not None and limit is not None and value > limit:
+        yield Issue(
+            path=path,
+            code="consistency",
+            message=f"exceeds {what}",
+            expected=f"at most {limit:g}",
+            found=f"{value:g}",
+        )
+
+
+def _consistency(ctx: _Context) -> Iterator[Issue]:
+    f = ctx.facts
+    if len(f.partners) + len(ctx.failed_ids.get("partners", ())) < 2:
+        yield Issue(
+            path=("partners",),
+            code="consistency",
+            message="a partnership needs at least two partners",
+            expected="two or more [[partners]] tables",
+            found=str(len(f.partners)),
+        )
+    for i, d in enumerate(f.decisions):
+        yield from _before(("decisions", i, "decided"), d.decided, d.raised, "the date it was raised")
+    for i, e in enumerate(f.escalations):
+        yield from _before(("escalations", i, "resolved"), e.resolved, e.opened, "the date it opened")
+        if e.resolution is not None and e.resolved is None:
+            yield Issue(
+                path=("escalations", i, "resolution"),
+                code="consistency",
+                message="a resolution is given but the escalation has no resolved date",
+                expected="resolved = <date> alongside resolution",
+            )
+    for i, s in enumerate(f.market_signals):
+        path: Path = ("market_signals", i, "response_decided")
+        yield from _before(path, s.response_decided, s.observed, "the date it was observed")
+    for i, p in enumerate(f.pulse_surveys):
+        yield from _at_most(("pulse_surveys", i, "responses"), p.responses, p.invited, "invited")
+    for i, h in enumerate(f.health_checks):
+        path = ("health_checks", i, "actions_done")
+        yield from _at_most(path, h.actions_done, h.actions_total, "actions_total")
+
+
+def _data_gaps(ctx: _Context) -> Iterator[Issue]:
+    known = fact_paths(Partnership)
+    for i, gap in enumerate(ctx.facts.assessment.data_gaps):
+        if gap not in known:
+            guess = closest(gap, known)
+            yield Issue(
+                path=("assessment", "data_gaps", i),
+                code="reference",
+                message=f"unknown fact path {gap!r}",
+                expected="a dotted fact path such as 'culture.profiles' or 'escalations'",
+                hint=f"did you mean {guess!r}?" if guess else None,
+            )
+        elif _has_facts(ctx.facts, gap):
+            yield Issue(
+                path=("assessment", "data_gaps", i),
+                code="consistency",
+                message=f"{gap!r} is declared a data gap, but the file has facts for it",
+                hint="remove the facts or the data gap; realign will not guess which is right",
+            )
+
+
+def _has_facts(facts: Partnership, dotted: str) -> bool:
+    node: Any = facts
+    for part in dotted.split("."):
+        if isinstance(node, tuple):
+            return False  # a field inside a collection: presence varies by record
+        node = getattr(node, part, None)
+        if node is None:
+            return False
+    return bool(node) if isinstance(node, tuple) else attrs.has(type(node))

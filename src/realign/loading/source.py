@@ -1,0 +1,112 @@
+"""What a loader reads (:class:`FactSource`) and what it returns (:class:`RawFacts`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..errors import FactError, Problem
+from ._positions import SourceMap
+
+__all__ = ["DEFAULT_MAX_BYTES", "FactSource", "RawFacts"]
+
+#: Fact files larger than this are refused before they are read. A partnership
+#: is tens of kilobytes; anything near this size is a mistake, not a client.
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+@attrs.frozen(kw_only=True)
+class FactSource:
+    """A fact file or an in-memory document, with the name used in messages."""
+
+    name: str
+    path: Path | None = None
+    content: bytes | None = None
+    format: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    @classmethod
+    def from_path(cls, path: str | Path, *, format: str | None = None) -> FactSource:  # noqa: A002
+        return cls(name=str(path), path=Path(path), format=format)
+
+    @classmethod
+    def from_text(cls, text: str, *, name: str = "<string>", format: str) -> FactSource:  # noqa: A002
+        return cls(name=name, content=text.encode("utf-8"), format=format)
+
+    @property
+    def suffix(self) -> str:
+        """The lower-case file suffix without its dot ("toml"), or "" for in-memory sources."""
+        return self.path.suffix.lower().lstrip(".") if self.path is not None else ""
+
+    def kind(self) -> str:
+        """The declared format, else the suffix."""
+        return (self.format or self.suffix).lower()
+
+    def read_bytes(self) -> bytes:
+        """Read the content, refusing files over :attr:`max_bytes`."""
+        if self.content is not None:
+            data = self.content
+        else:
+            assert self.path is not None  # noqa: S101  (one of the two is always set)
+            try:
+                size = self.path.stat().st_size
+                if size > self.max_bytes:
+                    self._refuse(size)
+                data = self.path.read_bytes()
+            except OSError as exc:
+                raise FactError(
+                    [Problem(source=self.name, code="io", message=f"cannot read file: {exc.strerror}")]
+                ) from exc
+        if len(data) > self.max_bytes:
+            self._refuse(len(data))
+        return data
+
+    def read_text(self) -> str:
+        """Read and decode the content as UTF-8, locating any invalid byte."""
+        data = self.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start]
+            line = before.count(b"\n") + 1
+            column = exc.start - (before.rfind(b"\n") + 1) + 1
+            raise FactError(
+                [
+                    Problem(
+                        source=self.name,
+                        code="encoding",
+                        line=line,
+                        column=column,
+                        message="the file is not valid UTF-8 text",
+                        expected="UTF-8 encoded TOML or JSON",
+                        found=f"byte 0x{data[exc.start]:02x}",
+                        hint="is this a binary file?",
+                    )
+                ]
+            ) from None
+        return text.removeprefix("\ufeff")
+
+    def _refuse(self, size: int) -> None:
+        raise FactError(
+            [
+                Problem(
+                    source=self.name,
+                    code="too-large",
+                    message="the file is too large to be a fact file",
+                    expected=f"at most {self.max_bytes / 2**20:.0f} MiB",
+                    found=f"{size / 2**20:.1f} MiB",
+                )
+            ]
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RawFacts:
+    """A parsed document before validation, with where each of its values was written."""
+
+    data: Mapping[str, Any]
+    format: str
+    source_map: SourceMap = attrs.field(factory=lambda: SourceMap({}))

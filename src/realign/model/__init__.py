@@ -1,0 +1,8 @@
+"""Fact format v1: the partnership model, its vocabularies and its scales."""
+
+from . import enums, scales
+from .enums import *  # noqa: F403  (each module defines __all__)
+from .partnership import *  # noqa: F403
+from .partnership import __all__ as _partnership_all
+
+__all__ = sorted({*enums.__all__, *_partnership_all, "scales"})

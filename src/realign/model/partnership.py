@@ -1,0 +1,457 @@
+"""The partnership fact model, fact format v1 (DOMAIN §1.2).
+
+One :class:`Partnership` is the whole content of one fact file. Field names are
+the keys written in the file. Three kinds of absence are kept apart:
+
+* an omitted **collection** (``meetings``, ``culture.profiles`` …) is empty: the
+  consultant looked and found none, so rules about absent practices may fire;
+* an omitted **table** (``governance``, ``culture.working_agreement`` …) and an
+  omitted **scalar** are ``None``: not stated, so rules that need them cannot be
+  evaluated;
+* a path listed in ``assessment.data_gaps`` could not be gathered at all.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+
+from .enums import (
+    ActivityStatus,
+    AgendaItem,
+    Area,
+    AssumptionStatus,
+    Attendance,
+    CultureDimension,
+    Direction,
+    EscalationCategory,
+    Facilitator,
+    HealthCheckType,
+    HealthDimension,
+    IntegrationType,
+    KpiCategory,
+    KpiKind,
+    LearningType,
+    MeetingType,
+    MemberLevel,
+    ObjectiveLevel,
+    PartnershipType,
+    PulseItem,
+    Resolution,
+    SignalType,
+    Stage,
+    WorkingAgreementTopic,
+)
+from .scales import (
+    Amount,
+    Count,
+    Currency,
+    Days,
+    Identifier,
+    Lead,
+    Likert,
+    Magnitude,
+    Nps,
+    Period,
+    Score,
+    Weight,
+    bounded,
+    bounded_items,
+    bounded_values,
+    problem_with,
+)
+
+__all__ = [
+    "ActionItem",
+    "Assessment",
+    "Assumption",
+    "Culture",
+    "CultureProfile",
+    "Decision",
+    "DecisionProtocol",
+    "Escalation",
+    "EscalationPath",
+    "FeedbackChannel",
+    "Governance",
+    "HealthCheck",
+    "HistoryEntry",
+    "IntegrationActivity",
+    "Kpi",
+    "KpiPoint",
+    "LearningEntry",
+    "MarketSignal",
+    "Meeting",
+    "Milestone",
+    "Money",
+    "Objective",
+    "Partner",
+    "Partnership",
+    "PartnershipProfile",
+    "PulseSurvey",
+    "ResourceCommitment",
+    "SharedScorecard",
+    "SteeringCommittee",
+    "SteeringMember",
+    "WorkingAgreement",
+]
+
+frozen = attrs.frozen(kw_only=True)
+
+
+def _required(kind: object) -> Any:
+    return attrs.field(validator=bounded(kind))
+
+
+def _optional(kind: object | None = None) -> Any:
+    return attrs.field(default=None, validator=bounded(kind) if kind is not None else None)
+
+
+def _ids() -> Any:
+    return attrs.field(default=(), validator=bounded_items(Identifier))
+
+
+def _health_scores(_: object, attribute: "attrs.Attribute[Any]", value: Any) -> None:
+    for per_partner in value.values():
+        for score in per_partner.values():
+            if expected := problem_with(Likert, score):
+                msg = f"{attribute.name}: expected {expected}, found {score!r}"
+                raise ValueError(msg)
+
+
+@frozen
+class Money:
+    amount: float
+    currency: Currency = _required(Currency)
+
+
+@frozen
+class Assessment:
+    """One evaluation run, as of a date; every time window is relative to ``as_of``."""
+
+    id: Identifier = _required(Identifier)
+    partnership_id: Identifier = _required(Identifier)
+    as_of: date
+    period: Period = _required(Period)
+    catalog_version: str | None = None
+    assessor: str | None = None
+    data_gaps: tuple[str, ...] = ()
+
+
+@frozen
+class PartnershipProfile:
+    """The ``[partnership]`` table: what the contract says."""
+
+    id: Identifier = _required(Identifier)
+    name: str
+    type: PartnershipType
+    start_date: date | None = None
+    stage: Stage | None = None
+    high_pace: bool | None = None
+    exit_provisions_defined: bool | None = None
+    contract_end: date | None = None
+    value_at_stake: Money | None = None
+
+
+@frozen
+class Partner:
+    id: Identifier = _required(Identifier)
+    name: str
+    industry: str | None = None
+    headcount: Count | None = _optional(Count)
+    has_alliance_function: bool | None = None
+    # An empty string records that the partner has no alliance manager.
+    alliance_manager: str | None = None
+    executive_sponsor: str | None = None
+    named_contacts: Count | None = _optional(Count)
+    internal_alignment_score: Likert | None = _optional(Likert)
+
+
+@frozen
+class Objective:
+    id: Identifier = _required(Identifier)
+    title: str
+    level: ObjectiveLevel
+    agreed_by: tuple[Identifier, ...] = _ids()
+    has_execution_plan: bool | None = None
+    has_resource_plan: bool | None = None
+    kpi_ids: tuple[Identifier, ...] = _ids()
+    priority: Mapping[Identifier, Weight] = attrs.field(
+        factory=dict, validator=bounded_values(Weight)
+    )
+    last_revised: date | None = None
+    target_date: date | None = None
+
+
+@frozen
+class SteeringMember:
+    partner: Identifier = _required(Identifier)
+    name: str | None = None
+    role: str | None = None
+    level: MemberLevel | None = None
+
+
+@frozen
+class SteeringCommittee:
+    exists: bool | None = None
+    charter: bool | None = None
+    cadence_days: Days | None = _optional(Days)
+    members: tuple[SteeringMember, ...] = ()
+
+
+@frozen
+class DecisionProtocol:
+    documented: bool | None = None
+    decision_rights_matrix: bool | None = None
+    deadlock_mechanism: bool | None = None
+    decision_sla_days: Days | None = _optional(Days)
+
+
+@frozen
+class EscalationPath:
+    defined: bool | None = None
+    levels: tuple[str, ...] = ()
+    max_days_per_level: Days | None = _optional(Days)
+
+
+@frozen
+class SharedScorecard:
+    exists: bool | None = None
+    jointly_agreed: bool | None = None
+
+
+@frozen
+class Governance:
+    steering_committee: SteeringCommittee | None = None
+    decision_protocol: DecisionProtocol | None = None
+    escalation_path: EscalationPath | None = None
+    shared_scorecard: SharedScorecard | None = None
+
+
+@frozen
+class Meeting:
+    id: Identifier = _required(Identifier)
+    date: date
+    type: MeetingType
+    exec_attendance: Mapping[Identifier, Attendance] = attrs.field(factory=dict)
+    # -1 records a meeting held without a written agenda.
+    agenda_sent_days_before: Lead | None = _optional(Lead)
+    minutes_published: bool | None = None
+    agenda_items: tuple[AgendaItem, ...] = ()
+    signals_discussed: tuple[Identifier, ...] = _ids()
+    priorities_adjusted: bool | None = None
+    decisions_made: Count | None = _optional(Count)
+
+
+@frozen
+class Decision:
+    id: Identifier = _required(Identifier)
+    topic: str | None = None
+    raised: date
+    decided: date | None = None
+
+
+@frozen
+class ActionItem:
+    id: Identifier = _required(Identifier)
+    meeting_id: Identifier | None = _optional(Identifier)
+    owner: str | None = None
+    due: date
+    closed: date | None = None
+
+
+@frozen
+class Escalation:
+    id: Identifier = _required(Identifier)
+    opened: date
+    raised_by: Identifier = _required(Identifier)
+    category: EscalationCategory
+    level_reached: Count | None = _optional(Count)
+    resolved: date | None = None
+    resolution: Resolution | None = None
+    note: str | None = None
+
+
+@frozen
+class ResourceCommitment:
+    partner: Identifier = _required(Identifier)
+    resource: str
+    unit: str | None = None
+    period: Period = _required(Period)
+    committed: Amount = _required(Amount)
+    delivered: Amount | None = _optional(Amount)
+
+
+@frozen
+class Milestone:
+    id: Identifier = _required(Identifier)
+    title: str | None = None
+    # A partner id, or "joint".
+    owner: Identifier | None = _optional(Identifier)
+    due: date
+    completed: date | None = None
+
+
+@frozen
+class CultureProfile:
+    partner: Identifier = _required(Identifier)
+    assessed: date
+    method: str | None = None
+    respondents: Count | None = _optional(Count)
+    scores: Mapping[CultureDimension, Likert] = attrs.field(
+        factory=dict, validator=bounded_values(Likert)
+    )
+
+
+@frozen
+class IntegrationActivity:
+    type: IntegrationType
+    date: date
+    status: ActivityStatus
+    participants: Mapping[Identifier, Count] = attrs.field(
+        factory=dict, validator=bounded_values(Count)
+    )
+    description: str | None = None
+
+
+@frozen
+class WorkingAgreement:
+    exists: bool | None = None
+    agreed: date | None = None
+    covers: tuple[WorkingAgreementTopic, ...] = ()
+
+
+@frozen
+class Culture:
+    profiles: tuple[CultureProfile, ...] = ()
+    integration_activities: tuple[IntegrationActivity, ...] = ()
+    working_agreement: WorkingAgreement | None = None
+
+
+@frozen
+class MarketSignal:
+    id: Identifier = _required(Identifier)
+    observed: date
+    type: SignalType
+    magnitude: Magnitude = _required(Magnitude)
+    description: str | None = None
+    source: str | None = None
+    affects_objectives: tuple[Identifier, ...] = _ids()
+    response_decided: date | None = None
+    response: str | None = None
+
+
+@frozen
+class Assumption:
+    id: Identifier = _required(Identifier)
+    statement: str
+    load_bearing: bool | None = None
+    signpost: str | None = None
+    status: AssumptionStatus
+    status_changed: date | None = None
+    last_reviewed: date | None = None
+    objectives: tuple[Identifier, ...] = _ids()
+
+
+@frozen
+class KpiPoint:
+    period: Period = _required(Period)
+    target: float | None = None
+    actual: float | None = None
+
+
+@frozen
+class Kpi:
+    id: Identifier = _required(Identifier)
+    name: str
+    unit: str | None = None
+    category: KpiCategory | None = None
+    kind: KpiKind | None = None
+    direction: Direction
+    # A partner id, or "joint".
+    owner: Identifier | None = _optional(Identifier)
+    jointly_agreed: bool | None = None
+    series: tuple[KpiPoint, ...] = ()
+
+
+@frozen
+class PulseSurvey:
+    period: Period = _required(Period)
+    date: date
+    respondent_org: Identifier = _required(Identifier)
+    invited: Count | None = _optional(Count)
+    responses: Count | None = _optional(Count)
+    items: Mapping[PulseItem, Likert] = attrs.field(factory=dict, validator=bounded_values(Likert))
+    recommend_nps: Nps | None = _optional(Nps)
+
+
+@frozen
+class HealthCheck:
+    id: Identifier | None = _optional(Identifier)
+    date: date
+    type: HealthCheckType | None = None
+    facilitator: Facilitator | None = None
+    scores: Mapping[Identifier, Mapping[HealthDimension, Likert]] = attrs.field(
+        factory=dict, validator=_health_scores
+    )
+    action_plan: bool | None = None
+    actions_total: Count | None = _optional(Count)
+    actions_done: Count | None = _optional(Count)
+
+
+@frozen
+class FeedbackChannel:
+    id: Identifier = _required(Identifier)
+    # An open vocabulary: anonymous_form, retrospective, skip_level, ombuds, …
+    type: str
+    open_to: tuple[Identifier, ...] = _ids()
+    anonymous: bool | None = None
+    items_last_period: Count | None = _optional(Count)
+    median_response_days: Amount | None = _optional(Amount)
+
+
+@frozen
+class LearningEntry:
+    id: Identifier = _required(Identifier)
+    date: date
+    type: LearningType
+    author_org: Identifier = _required(Identifier)
+    title: str | None = None
+    # A milestone, escalation or decision id.
+    linked_to: Identifier | None = _optional(Identifier)
+
+
+@frozen
+class HistoryEntry:
+    """Area and overall scores of one earlier assessment (DOMAIN §4.4)."""
+
+    period: Period = _required(Period)
+    catalog_version: str | None = None
+    area_scores: Mapping[Area, Score] = attrs.field(factory=dict, validator=bounded_values(Score))
+    overall: Score | None = _optional(Score)
+
+
+@frozen
+class Partnership:
+    """Everything one fact file says about one partnership at one assessment."""
+
+    assessment: Assessment
+    partnership: PartnershipProfile
+    partners: tuple[Partner, ...] = ()
+    objectives: tuple[Objective, ...] = ()
+    governance: Governance | None = None
+    meetings: tuple[Meeting, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    action_items: tuple[ActionItem, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
+    resource_commitments: tuple[ResourceCommitment, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    culture: Culture | None = None
+    market_signals: tuple[MarketSignal, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    kpis: tuple[Kpi, ...] = ()
+    pulse_surveys: tuple[PulseSurvey, ...] = ()
+    health_checks: tuple[HealthCheck, ...] = ()
+    feedback_channels: tuple[FeedbackChannel, ...] = ()
+    learning_log: tuple[LearningEntry, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()

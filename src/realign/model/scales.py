@@ -1,0 +1,137 @@
+"""Bounded scales and constrained scalars of fact format v1.
+
+Each constrained value type is a :func:`typing.NewType` over a builtin, paired
+with one :class:`Bound` in :data:`BOUNDS`. The same table drives the attrs
+validators (for objects built in Python) and the loader's structuring hooks
+(for objects read from files), so a scale is defined exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any, NewType
+
+import attrs
+
+__all__ = [
+    "BOUNDS",
+    "Amount",
+    "Bound",
+    "Count",
+    "Currency",
+    "Days",
+    "Identifier",
+    "Lead",
+    "Likert",
+    "Magnitude",
+    "Nps",
+    "Period",
+    "Score",
+    "Weight",
+    "bounded",
+    "bounded_items",
+    "bounded_values",
+    "period_of",
+    "problem_with",
+]
+
+Identifier = NewType("Identifier", str)
+Period = NewType("Period", str)
+Currency = NewType("Currency", str)
+Likert = NewType("Likert", float)
+Weight = NewType("Weight", int)
+Magnitude = NewType("Magnitude", int)
+Nps = NewType("Nps", int)
+Count = NewType("Count", int)
+Days = NewType("Days", int)
+Lead = NewType("Lead", int)
+Amount = NewType("Amount", float)
+Score = NewType("Score", float)
+
+
+@attrs.frozen
+class Bound:
+    """What a constrained scalar accepts, and how to say so in an error."""
+
+    base: type
+    expected: str
+    low: float | None = None
+    high: float | None = None
+    pattern: re.Pattern[str] | None = None
+
+    def accepts(self, value: object) -> bool:
+        if self.pattern is not None:
+            return isinstance(value, str) and self.pattern.fullmatch(value) is not None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        if self.low is not None and value < self.low:
+            return False
+        return self.high is None or value <= self.high
+
+
+BOUNDS: Mapping[object, Bound] = {
+    Identifier: Bound(str, "a non-empty identifier", pattern=re.compile(r"\S(?:.*\S)?", re.S)),
+    Period: Bound(str, "a period label YYYY-Qn", pattern=re.compile(r"\d{4}-Q[1-4]")),
+    Currency: Bound(str, "an ISO-4217 currency code such as EUR", pattern=re.compile(r"[A-Z]{3}")),
+    Likert: Bound(float, "a number from 1 to 5", 1, 5),
+    Weight: Bound(int, "an integer weight from 1 to 5", 1, 5),
+    Magnitude: Bound(int, "an integer magnitude from 1 to 5", 1, 5),
+    Nps: Bound(int, "an integer from -100 to 100", -100, 100),
+    Count: Bound(int, "a whole number of at least 0", 0),
+    Days: Bound(int, "a whole number of days of at least 0", 0),
+    Lead: Bound(int, "a whole number of days of at least -1 (-1 means no written agenda)", -1),
+    Amount: Bound(float, "a number of at least 0", 0),
+    Score: Bound(float, "a score from 0 to 100", 0, 100),
+}
+
+
+def problem_with(kind: object, value: object) -> str | None:
+    """Return what *kind* expects if *value* is outside it, else None."""
+    bound = BOUNDS[kind]
+    return None if bound.accepts(value) else bound.expected
+
+
+def _fail(attribute: attrs.Attribute[Any], value: object, expected: str) -> None:
+    msg = f"{attribute.name}: expected {expected}, found {value!r}"
+    raise ValueError(msg)
+
+
+def bounded(kind: object) -> Callable[[Any, attrs.Attribute[Any], object], None]:
+    """An attrs validator for a scalar of *kind*; None passes (it means unknown)."""
+
+    def validate(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and (expected := problem_with(kind, value)):
+            _fail(attribute, value, expected)
+
+    return validate
+
+
+def bounded_items(kind: object) -> Callable[[Any, attrs.Attribute[Any], Iterable[object]], None]:
+    """An attrs validator for a sequence whose every item is a *kind*."""
+
+    def validate(_: Any, attribute: attrs.Attribute[Any], values: Iterable[object]) -> None:
+        for value in values:
+            if expected := problem_with(kind, value):
+                _fail(attribute, value, expected)
+
+    return validate
+
+
+def bounded_values(
+    kind: object,
+) -> Callable[[Any, attrs.Attribute[Any], Mapping[object, object]], None]:
+    """An attrs validator for a mapping whose every value is a *kind*."""
+
+    def validate(_: Any, attribute: attrs.Attribute[Any], mapping: Mapping[object, object]) -> None:
+        for value in mapping.values():
+            if expected := problem_with(kind, value):
+                _fail(attribute, value, expected)
+
+    return validate
+
+
+def period_of(day: date) -> str:
+    """The calendar-quarter label (``YYYY-Qn``) that contains *day*."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"

@@ -1,0 +1,55 @@
+"""Building the plugin manager: built-ins first, then installed plugins.
+
+There is no module-level plugin manager. Callers build one with
+:func:`get_plugin_manager` and hand it to whatever needs it, so two engines in
+one process never see each other's plugins.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+
+import pluggy
+
+from . import hookspecs
+
+__all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "get_plugin_manager"]
+
+ENTRY_POINT_GROUP = "realign"
+
+#: Modules that provide realign's own behaviour through its hooks.
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "realign.loading.builtin_loaders",
+    "realign.enrich.builtin_enrichers",
+)
+
+
+def get_plugin_manager(
+    *,
+    load_entrypoints: bool = True,
+    block: Iterable[str] = (),
+    extra: Iterable[object] = (),
+) -> pluggy.PluginManager:
+    """Return a new plugin manager with the built-ins and, optionally, installed plugins.
+
+    Args:
+        load_entrypoints: also load plugins from the ``realign`` entry-point group.
+        block: plugin names (built-in module names or entry-point names) not to load.
+        extra: further plugin objects (modules or instances) to register, for
+            embedding code and tests.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    blocked = set(block)
+    for name in blocked:
+        pm.set_blocked(name)
+    for module_name in DEFAULT_PLUGINS:
+        if module_name not in blocked:
+            pm.register(importlib.import_module(module_name), name=module_name)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in extra:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
