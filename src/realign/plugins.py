@@ -21,7 +21,11 @@ ENTRY_POINT_GROUP = "realign"
 #: Modules that provide realign's own behaviour through its hooks.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "realign.loading.builtin_loaders",
-    "realign.enrich.builtin_enrichers",
+    "realign.enrich.governance",
+    "realign.enrich.culture",
+    "realign.enrich.market",
+    "realign.enrich.execution",
+    "realign.enrich.monitoring",
 )
 
 

@@ -1,0 +1,107 @@
+"""The facts the engine sees: a partnership, its derived facts, and what is unknown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from ..model import Partnership
+
+__all__ = ["DerivedFact", "FactSet", "strip_indices", "unknown_facts"]
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def strip_indices(path: str) -> str:
+    """``culture.profiles[1].scores`` → ``culture.profiles.scores``; data gaps are written this way."""
+    return _INDEX.sub("", path)
+
+
+@attrs.frozen(kw_only=True)
+class DerivedFact:
+    """A value computed from stated facts, never authored.
+
+    Attributes:
+        name: dotted name; facts about one record start with its path,
+            e.g. ``decisions[2].latency_days``.
+        value: a JSON-friendly value (None, bool, number, string, date, list, mapping).
+        sources: fact paths the value was computed from, for explanations.
+        description: what the value means, in one sentence.
+        unknown: why the value could not be computed, or None when it is known.
+            An unknown derived fact makes the rules that need it not evaluable.
+    """
+
+    name: str
+    value: Any = None
+    sources: tuple[str, ...] = ()
+    description: str = ""
+    unknown: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.unknown is None
+
+
+@attrs.frozen(kw_only=True)
+class FactSet:
+    """A validated partnership with its derived facts and the facts that are unknown.
+
+    ``unknown`` maps fact paths to the reason they are unknown: a declared data gap
+    (``assessment.data_gaps``), or a table or value the file does not state. An
+    omitted collection is not unknown: it means the consultant found none.
+    """
+
+    partnership: Partnership
+    derived: Mapping[str, DerivedFact] = attrs.field(factory=dict)
+    unknown: Mapping[str, str] = attrs.field(factory=dict)
+
+    def is_known(self, path: str) -> bool:
+        """Whether the stated fact at *path* (e.g. ``partners[1].headcount``) is known."""
+        return self.reason_unknown(path) is None
+
+    def reason_unknown(self, path: str) -> str | None:
+        """Why the fact at *path* is unknown, or None if it is known."""
+        for candidate in (*_prefixes(path), *_prefixes(strip_indices(path))):
+            if candidate in self.unknown:
+                return self.unknown[candidate]
+        return None
+
+    def value(self, name: str) -> Any:
+        """The value of the derived fact *name*; KeyError if there is none."""
+        return self.derived[name].value
+
+
+def _prefixes(path: str) -> Iterator[str]:
+    """``a.b[0].c`` → ``a``, ``a.b``, ``a.b[0]``, ``a.b[0].c``."""
+    for match in re.finditer(r"(?=[.\[])|$", path):
+        end = match.start()
+        if end:
+            yield path[:end]
+
+
+def unknown_facts(partnership: Partnership) -> dict[str, str]:
+    """Map every unknown fact path of *partnership* to the reason it is unknown."""
+    out = {
+        gap: "declared a data gap in assessment.data_gaps"
+        for gap in partnership.assessment.data_gaps
+    }
+    for path in _unstated(partnership, ""):
+        out.setdefault(path, "not stated in the fact file")
+    return dict(sorted(out.items()))
+
+
+def _unstated(node: Any, prefix: str) -> Iterator[str]:
+    for field in attrs.fields(type(node)):
+        value = getattr(node, field.name)
+        path = f"{prefix}{field.name}"
+        if value is None:
+            yield path
+        elif attrs.has(type(value)):
+            yield from _unstated(value, path + ".")
+        elif isinstance(value, tuple):
+            for index, item in enumerate(value):
+                if attrs.has(type(item)):
+                    yield from _unstated(item, f"{path}[{index}].")

@@ -1,0 +1,80 @@
+"""Derived facts about market drift: how market signals and assumptions were
+handled (the MKT rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..hookspecs import hookimpl
+from ..model import ObjectiveLevel
+from ._base import Collector
+from .factset import DerivedFact, FactSet
+
+__all__ = ["realign_enrich_facts"]
+
+
+@hookimpl(tryfirst=True)
+def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
+    c = Collector(facts)
+    _signals(c)
+    _assumptions(c)
+    return c.out
+
+
+def _signals(c: Collector) -> None:
+    if c.gap("market_signals"):
+        return
+    objectives = {o.id: (i, o) for i, o in enumerate(c.p.objectives)}
+    strategic = [o.id for o in c.p.objectives if o.level is ObjectiveLevel.STRATEGIC]
+    for i, s in enumerate(c.p.market_signals):
+        path = f"market_signals[{i}]"
+        c.add(f"{path}.age_days", c.age(s.observed), [f"{path}.observed"], "days since the signal was observed")
+        tabled = sorted(
+            (m.date, j) for j, m in enumerate(c.p.meetings) if s.id in m.signals_discussed
+        )
+        first = tabled[0] if tabled else None
+        sources = [f"meetings[{j}].signals_discussed" for _, j in tabled]
+        c.add(f"{path}.first_discussed", first[0] if first else None, sources, "date of the first meeting that discussed it (none if never)")
+        c.add(
+            f"{path}.days_since_first_discussed",
+            c.age(first[0]) if first else None,
+            sources,
+            "days since it was first discussed (none if never)",
+        )
+        affected = list(s.affects_objectives) or strategic
+        revised = [
+            o
+            for o in affected
+            if o in objectives
+            and objectives[o][1].last_revised is not None
+            and objectives[o][1].last_revised >= s.observed  # type: ignore[operator]
+        ]
+        c.add(
+            f"{path}.objectives_revised_since",
+            revised,
+            [f"objectives[{objectives[o][0]}].last_revised" for o in affected if o in objectives],
+            "affected objectives (all strategic ones if none are listed) revised on or after it was observed",
+        )
+
+
+def _assumptions(c: Collector) -> None:
+    if c.gap("assumptions"):
+        return
+    objectives = {o.id: (i, o) for i, o in enumerate(c.p.objectives)}
+    for i, a in enumerate(c.p.assumptions):
+        path = f"assumptions[{i}]"
+        name = f"{path}.plan_unchanged_since_status_change"
+        description = "every linked objective was last revised before the status changed"
+        linked = [objectives[o] for o in a.objectives if o in objectives]
+        sources = [f"{path}.status_changed", *(f"objectives[{j}].last_revised" for j, _ in linked)]
+        if a.status_changed is None:
+            c.unknown(name, description, "status_changed is not stated", sources)
+        elif any(o.last_revised is None for _, o in linked):
+            c.unknown(name, description, "a linked objective's last_revised is not stated", sources)
+        else:
+            c.add(name, all(o.last_revised < a.status_changed for _, o in linked), sources, description)  # type: ignore[operator]
+        review = f"{path}.days_since_review"
+        if a.last_reviewed is None:
+            c.unknown(review, "days since the assumption was last reviewed", "last_reviewed is not stated")
+        else:
+            c.add(review, c.age(a.last_reviewed), [f"{path}.last_reviewed"], "days since the assumption was last reviewed")
