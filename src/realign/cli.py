@@ -49,9 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     facts.add_argument("file", metavar="FILE", help="a fact file (.toml or .json)")
     facts.add_argument("--format", choices=("text", "json"), default="text")
     facts.add_argument(
-        "--input-format", choices=("toml", "json"), help="read FILE as this format whatever its suffix"
+        "--input-format",
+        choices=("toml", "json"),
+        help="read FILE as this format whatever its suffix",
     )
-    facts.add_argument("--lenient", action="store_true", help="report unknown keys as warnings, not errors")
+    facts.add_argument(
+        "--lenient", action="store_true", help="report unknown keys as warnings, not errors"
+    )
     facts.add_argument("--no-color", action="store_true", help="plain output without colour")
     facts.set_defaults(handler=cmd_facts)
 
@@ -75,12 +79,16 @@ def cmd_facts(args: argparse.Namespace) -> int:
     source = (
         FactSource.from_path(args.file, format=args.input_format)
         if args.file != "-"
-        else FactSource(name="<stdin>", content=sys.stdin.buffer.read(), format=args.input_format or "toml")
+        else FactSource(
+            name="<stdin>", content=sys.stdin.buffer.read(), format=args.input_format or "toml"
+        )
     )
     loaded = load_partnership(source, plugin_manager=pm, lenient=args.lenient)
     facts = enrich(loaded.partnership, pm)
     if args.format == "json":
-        sys.stdout.write(to_json(facts_document(facts, source=loaded.source, warnings=loaded.warnings)))
+        sys.stdout.write(
+            to_json(facts_document(facts, source=loaded.source, warnings=loaded.warnings))
+        )
     else:
         print_facts(_console(args), facts, source=loaded.source, warnings=loaded.warnings)
     return EXIT_OK

@@ -31,7 +31,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def facts_document(facts: FactSet, *, source: str, warnings: tuple[Problem, ...] = ()) -> dict[str, Any]:
+def facts_document(
+    facts: FactSet, *, source: str, warnings: tuple[Problem, ...] = ()
+) -> dict[str, Any]:
     """The JSON document of ``realign facts --format json``."""
     return {
         "schema": FACTS_DOCUMENT_SCHEMA,
@@ -98,12 +100,16 @@ def print_facts(
     derived.add_column("value")
     derived.add_column("from", overflow="fold")
     for name, fact in facts.derived.items():
-        value = _show(fact.value) if fact.known else Text(f"unknown: {fact.unknown}", style="yellow")
+        value = (
+            _show(fact.value) if fact.known else Text(f"unknown: {fact.unknown}", style="yellow")
+        )
         derived.add_row(name, value, ", ".join(fact.sources))
     console.print(derived)
 
     if facts.unknown:
-        unknown = Table(title="Unknown facts (rules that need them are not evaluable)", title_justify="left")
+        unknown = Table(
+            title="Unknown facts (rules that need them are not evaluable)", title_justify="left"
+        )
         unknown.add_column("fact")
         unknown.add_column("why")
         for path, reason in facts.unknown.items():

@@ -97,7 +97,11 @@ def _type_schema(t: Any, definitions: dict[str, Any]) -> dict[str, Any]:
 def _bounded_schema(kind: Any) -> dict[str, Any]:
     bound = scales.BOUNDS[kind]
     if bound.pattern is not None:
-        return {"type": "string", "pattern": f"^{bound.pattern.pattern}$", "description": bound.expected}
+        return {
+            "type": "string",
+            "pattern": f"^{bound.pattern.pattern}$",
+            "description": bound.expected,
+        }
     schema: dict[str, Any] = {
         "type": "integer" if bound.base is int else "number",
         "description": bound.expected,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 import attrs
 import pluggy
 
@@ -30,7 +33,7 @@ def enrich(partnership: Partnership, plugin_manager: pluggy.PluginManager) -> Fa
     # Called one implementation at a time, in pluggy's order, so that each sees
     # what the previous ones derived and every fact is tied to its plugin.
     for impl in reversed(hook.get_hookimpls()):
-        produced = impl.function(facts=facts) or ()
+        produced = cast("Iterable[DerivedFact] | None", impl.function(facts=facts)) or ()
         for fact in produced:
             if fact.name in derived:
                 msg = (

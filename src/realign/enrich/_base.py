@@ -10,7 +10,7 @@ from typing import Any
 
 from .factset import DerivedFact, FactSet
 
-__all__ = ["GRACE_DAYS", "H", "Q", "Y", "Collector", "median", "round_half_away"]
+__all__ = ["GRACE_DAYS", "Collector", "H", "Q", "Y", "median", "round_half_away"]
 
 #: The standard windows of DOMAIN §0.2, in days.
 Q, H, Y = 91, 182, 365
@@ -55,9 +55,7 @@ class Collector:
                 return f"{path} is unknown ({reason})"
         return None
 
-    def add(
-        self, name: str, value: Any, sources: Iterable[str], description: str
-    ) -> None:
+    def add(self, name: str, value: Any, sources: Iterable[str], description: str) -> None:
         self.out.append(
             DerivedFact(
                 name=name,
@@ -67,7 +65,9 @@ class Collector:
             )
         )
 
-    def unknown(self, name: str, description: str, reason: str, sources: Iterable[str] = ()) -> None:
+    def unknown(
+        self, name: str, description: str, reason: str, sources: Iterable[str] = ()
+    ) -> None:
         self.out.append(
             DerivedFact(
                 name=name,

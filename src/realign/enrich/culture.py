@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..hookspecs import hookimpl
 from ..model import ActivityStatus, CultureDimension, CultureProfile
-from ._base import Y, Collector, round_half_away
+from ._base import Collector, Y, round_half_away
 from .factset import DerivedFact, FactSet
 
 __all__ = ["realign_enrich_facts"]
@@ -45,7 +45,12 @@ def _profiles(c: Collector) -> None:
         return
     latest = latest_profiles(c)
     missing = sorted(p.id for p in c.p.partners if p.id not in latest)
-    c.add("culture.partners_without_profile", missing, ["culture.profiles", "partners"], names["culture.partners_without_profile"])
+    c.add(
+        "culture.partners_without_profile",
+        missing,
+        ["culture.profiles", "partners"],
+        names["culture.partners_without_profile"],
+    )
     sources = [f"culture.profiles[{i}]" for i, _ in sorted(latest.values(), key=lambda x: x[0])]
     c.add(
         "culture.profile_age_days",
@@ -73,7 +78,12 @@ def _profiles(c: Collector) -> None:
         present = [s for s in scores if s is not None]
         if len(present) == len(scores) and len(present) >= 2:
             gaps[str(dimension)] = round_half_away(max(present) - min(present))
-    c.add("culture.gaps", gaps, [f"{s}.scores" for s in sources], names["culture.gaps"] + " (dimensions scored by every partner)")
+    c.add(
+        "culture.gaps",
+        gaps,
+        [f"{s}.scores" for s in sources],
+        names["culture.gaps"] + " (dimensions scored by every partner)",
+    )
 
 
 def _integration(c: Collector) -> None:
@@ -99,7 +109,11 @@ def _integration(c: Collector) -> None:
     description = "days since the working agreement was agreed (none if there is none)"
     agreement = c.p.culture.working_agreement if c.p.culture is not None else None
     if agreement is None or agreement.exists is None:
-        c.unknown(name, description, c.gap("culture.working_agreement") or "culture.working_agreement is not stated")
+        c.unknown(
+            name,
+            description,
+            c.gap("culture.working_agreement") or "culture.working_agreement is not stated",
+        )
     elif not agreement.exists or agreement.agreed is None:
         c.add(name, None, ["culture.working_agreement"], description)
     else:

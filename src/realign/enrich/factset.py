@@ -16,7 +16,7 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 
 
 def strip_indices(path: str) -> str:
-    """``culture.profiles[1].scores`` → ``culture.profiles.scores``; data gaps are written this way."""
+    """``culture.profiles[1].scores`` → ``culture.profiles.scores``, the form of data gaps."""
     return _INDEX.sub("", path)
 
 
@@ -84,10 +84,8 @@ def _prefixes(path: str) -> Iterator[str]:
 
 def unknown_facts(partnership: Partnership) -> dict[str, str]:
     """Map every unknown fact path of *partnership* to the reason it is unknown."""
-    out = {
-        gap: "declared a data gap in assessment.data_gaps"
-        for gap in partnership.assessment.data_gaps
-    }
+    declared = "declared a data gap in assessment.data_gaps"
+    out = dict.fromkeys(partnership.assessment.data_gaps, declared)
     for path in _unstated(partnership, ""):
         out.setdefault(path, "not stated in the fact file")
     return dict(sorted(out.items()))

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from ..hookspecs import hookimpl
 from ..model import Attendance, MeetingType
-from ._base import H, Q, Y, Collector, median
+from ._base import Collector, H, Q, Y, median
 from .factset import DerivedFact, FactSet
 
 __all__ = ["realign_enrich_facts"]
@@ -32,9 +32,7 @@ def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
 
 
 def _steering_committee(c: Collector) -> None:
-    held = [
-        (i, m) for i, m in enumerate(c.p.meetings) if m.type is MeetingType.STEERING_COMMITTEE
-    ]
+    held = [(i, m) for i, m in enumerate(c.p.meetings) if m.type is MeetingType.STEERING_COMMITTEE]
     sources = [f"meetings[{i}].date" for i, _ in held]
     c.add(
         "governance.steering_committee.meetings_held",
@@ -111,7 +109,12 @@ def _sponsors(c: Collector) -> None:
         if partner.alliance_manager is None:
             c.unknown(name, description, c.gap(f"partners[{i}].alliance_manager") or "not stated")
         else:
-            c.add(name, bool(partner.alliance_manager.strip()), [f"partners[{i}].alliance_manager"], description)
+            c.add(
+                name,
+                bool(partner.alliance_manager.strip()),
+                [f"partners[{i}].alliance_manager"],
+                description,
+            )
 
 
 def _decisions(c: Collector) -> None:
@@ -132,7 +135,12 @@ def _decisions(c: Collector) -> None:
             sources,
             "days from raised to decided (to as_of while still open)",
         )
-        c.add(f"decisions[{i}].open", d.decided is None, [f"decisions[{i}].decided"], "not yet decided")
+        c.add(
+            f"decisions[{i}].open",
+            d.decided is None,
+            [f"decisions[{i}].decided"],
+            "not yet decided",
+        )
         if c.within(d.raised, H):
             in_window.append((i, latency))
     window_sources = [f"decisions[{i}]" for i, _ in in_window]
@@ -163,7 +171,12 @@ def _escalations(c: Collector) -> None:
         return
     for i, e in enumerate(c.p.escalations):
         end = e.resolved if e.resolved is not None else c.as_of
-        c.add(f"escalations[{i}].open", e.resolved is None, [f"escalations[{i}].resolved"], "not yet resolved")
+        c.add(
+            f"escalations[{i}].open",
+            e.resolved is None,
+            [f"escalations[{i}].resolved"],
+            "not yet resolved",
+        )
         c.add(
             f"escalations[{i}].days_open",
             (end - e.opened).days,
@@ -179,9 +192,7 @@ def _escalations(c: Collector) -> None:
         f"escalations opened within the last {H} days, per category",
     )
     last_q = [i for i, e in enumerate(c.p.escalations) if c.within(e.opened, Q)]
-    prior_q = [
-        i for i, e in enumerate(c.p.escalations) if Q < c.age(e.opened) <= 2 * Q
-    ]
+    prior_q = [i for i, e in enumerate(c.p.escalations) if Q < c.age(e.opened) <= 2 * Q]
     c.add(
         "escalations.opened_last_q",
         len(last_q),
@@ -206,26 +217,38 @@ def _escalations(c: Collector) -> None:
 def _meeting_discipline(c: Collector) -> None:
     recent = [(i, m) for i, m in enumerate(c.p.meetings) if c.within(m.date, H)]
     for i, m in enumerate(c.p.meetings):
-        c.add(f"meetings[{i}].days_ago", c.age(m.date), [f"meetings[{i}].date"], "days before as_of")
+        c.add(
+            f"meetings[{i}].days_ago", c.age(m.date), [f"meetings[{i}].date"], "days before as_of"
+        )
         lead = m.agenda_sent_days_before
         name = f"meetings[{i}].agenda_in_time"
         description = f"a written agenda went out at least {AGENDA_LEAD_DAYS} days ahead"
         if lead is None:
             c.unknown(name, description, "agenda_sent_days_before is not stated")
         else:
-            c.add(name, lead >= AGENDA_LEAD_DAYS, [f"meetings[{i}].agenda_sent_days_before"], description)
+            c.add(
+                name,
+                lead >= AGENDA_LEAD_DAYS,
+                [f"meetings[{i}].agenda_sent_days_before"],
+                description,
+            )
     lacking = [
         i
         for i, m in recent
         if (m.agenda_sent_days_before is not None and m.agenda_sent_days_before < AGENDA_LEAD_DAYS)
         or m.minutes_published is False
     ]
-    c.add("meetings.within_h", len(recent), [f"meetings[{i}].date" for i, _ in recent], f"meetings within the last {H} days")
+    c.add(
+        "meetings.within_h",
+        len(recent),
+        [f"meetings[{i}].date" for i, _ in recent],
+        f"meetings within the last {H} days",
+    )
     c.add(
         "meetings.without_agenda_or_minutes_h",
         len(lacking),
         [f"meetings[{i}]" for i in lacking],
-        f"of those, meetings without an agenda {AGENDA_LEAD_DAYS} days ahead or without published minutes",
+        f"of those, meetings without an agenda {AGENDA_LEAD_DAYS} days ahead or without minutes",
     )
     due = [(i, a) for i, a in enumerate(c.p.action_items) if c.within(a.due, H)]
     on_time = [i for i, a in due if a.closed is not None and a.closed <= a.due]
@@ -236,7 +259,12 @@ def _meeting_discipline(c: Collector) -> None:
             [f"action_items[{i}].due", f"action_items[{i}].closed"],
             "closed on or before its due date",
         )
-    c.add("action_items.due_within_h", len(due), [f"action_items[{i}].due" for i, _ in due], f"action items due within the last {H} days")
+    c.add(
+        "action_items.due_within_h",
+        len(due),
+        [f"action_items[{i}].due" for i, _ in due],
+        f"action items due within the last {H} days",
+    )
     c.add(
         "action_items.closed_on_time_h",
         len(on_time),

@@ -28,13 +28,23 @@ def _signals(c: Collector) -> None:
     strategic = [o.id for o in c.p.objectives if o.level is ObjectiveLevel.STRATEGIC]
     for i, s in enumerate(c.p.market_signals):
         path = f"market_signals[{i}]"
-        c.add(f"{path}.age_days", c.age(s.observed), [f"{path}.observed"], "days since the signal was observed")
+        c.add(
+            f"{path}.age_days",
+            c.age(s.observed),
+            [f"{path}.observed"],
+            "days since the signal was observed",
+        )
         tabled = sorted(
             (m.date, j) for j, m in enumerate(c.p.meetings) if s.id in m.signals_discussed
         )
         first = tabled[0] if tabled else None
         sources = [f"meetings[{j}].signals_discussed" for _, j in tabled]
-        c.add(f"{path}.first_discussed", first[0] if first else None, sources, "date of the first meeting that discussed it (none if never)")
+        c.add(
+            f"{path}.first_discussed",
+            first[0] if first else None,
+            sources,
+            "date of the first meeting that discussed it (none if never)",
+        )
         c.add(
             f"{path}.days_since_first_discussed",
             c.age(first[0]) if first else None,
@@ -53,7 +63,7 @@ def _signals(c: Collector) -> None:
             f"{path}.objectives_revised_since",
             revised,
             [f"objectives[{objectives[o][0]}].last_revised" for o in affected if o in objectives],
-            "affected objectives (all strategic ones if none are listed) revised on or after it was observed",
+            "affected objectives (else all strategic ones) revised on or after it was observed",
         )
 
 
@@ -67,14 +77,24 @@ def _assumptions(c: Collector) -> None:
         description = "every linked objective was last revised before the status changed"
         linked = [objectives[o] for o in a.objectives if o in objectives]
         sources = [f"{path}.status_changed", *(f"objectives[{j}].last_revised" for j, _ in linked)]
-        if a.status_changed is None:
+        revisions = [o.last_revised for _, o in linked]
+        changed = a.status_changed
+        if changed is None:
             c.unknown(name, description, "status_changed is not stated", sources)
-        elif any(o.last_revised is None for _, o in linked):
+        elif any(r is None for r in revisions):
             c.unknown(name, description, "a linked objective's last_revised is not stated", sources)
         else:
-            c.add(name, all(o.last_revised < a.status_changed for _, o in linked), sources, description)  # type: ignore[operator]
+            unchanged = all(r is not None and r < changed for r in revisions)
+            c.add(name, unchanged, sources, description)
         review = f"{path}.days_since_review"
         if a.last_reviewed is None:
-            c.unknown(review, "days since the assumption was last reviewed", "last_reviewed is not stated")
+            c.unknown(
+                review, "days since the assumption was last reviewed", "last_reviewed is not stated"
+            )
         else:
-            c.add(review, c.age(a.last_reviewed), [f"{path}.last_reviewed"], "days since the assumption was last reviewed")
+            c.add(
+                review,
+                c.age(a.last_reviewed),
+                [f"{path}.last_reviewed"],
+                "days since the assumption was last reviewed",
+            )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ..model import Direction, Kpi, KpiPoint, PulseItem, PulseSurvey
 from ..hookspecs import hookimpl
-from ._base import H, Collector, round_half_away
+from ..model import Direction, Kpi, KpiPoint, PulseItem, PulseSurvey
+from ._base import Collector, H, round_half_away
 from .factset import DerivedFact, FactSet
 
 __all__ = ["kpi_rag", "pulse_composite", "realign_enrich_facts"]
@@ -51,7 +51,12 @@ def kpi_rag(direction: Direction, point: KpiPoint) -> str | None:
 
 def _pulses(c: Collector) -> None:
     if why := c.gap("pulse_surveys"):
-        for name in ("pulse.latest", "pulse.composites", "pulse.composite_change", "pulse.partners_without_recent"):
+        for name in (
+            "pulse.latest",
+            "pulse.composites",
+            "pulse.composite_change",
+            "pulse.partners_without_recent",
+        ):
             c.unknown(name, "stakeholder pulse", why)
         return
     waves: dict[str, list[tuple[int, PulseSurvey]]] = defaultdict(list)
@@ -60,13 +65,29 @@ def _pulses(c: Collector) -> None:
         path = f"pulse_surveys[{i}]"
         if composite is None:
             missing = [str(item) for item in PulseItem if item not in survey.items]
-            c.unknown(f"{path}.composite", "mean of the six pulse items, 2 dp", f"items not stated: {', '.join(missing)}", [f"{path}.items"])
+            c.unknown(
+                f"{path}.composite",
+                "mean of the six pulse items, 2 dp",
+                f"items not stated: {', '.join(missing)}",
+                [f"{path}.items"],
+            )
         else:
-            c.add(f"{path}.composite", composite, [f"{path}.items"], "mean of the six pulse items, 2 dp")
+            c.add(
+                f"{path}.composite",
+                composite,
+                [f"{path}.items"],
+                "mean of the six pulse items, 2 dp",
+            )
         if survey.invited and survey.responses is not None:
-            c.add(f"{path}.response_rate", round_half_away(survey.responses / survey.invited, 4), [f"{path}.responses", f"{path}.invited"], "responses / invited")
+            c.add(
+                f"{path}.response_rate",
+                round_half_away(survey.responses / survey.invited, 4),
+                [f"{path}.responses", f"{path}.invited"],
+                "responses / invited",
+            )
         waves[survey.respondent_org].append((i, survey))
     latest: dict[str, dict[str, object]] = {}
+    ages: dict[str, int] = {}
     composites: dict[str, list[float | None]] = {}
     change: dict[str, float] = {}
     sources: list[str] = []
@@ -75,6 +96,7 @@ def _pulses(c: Collector) -> None:
         i, last = ordered[-1]
         sources.extend(f"pulse_surveys[{j}]" for j, _ in ordered)
         series = [pulse_composite(s) for _, s in ordered]
+        ages[org] = c.age(last.date)
         composites[org] = series
         latest[org] = {
             "period": last.period,
@@ -95,11 +117,18 @@ def _pulses(c: Collector) -> None:
         if len(series) >= 2 and series[-1] is not None and series[-2] is not None:
             change[org] = round_half_away(series[-1] - series[-2])
     c.add("pulse.latest", latest, sources, "per partner, its latest pulse wave")
-    c.add("pulse.composites", composites, sources, "per partner, its pulse composites in date order")
-    c.add("pulse.composite_change", change, sources, "per partner with two waves or more, latest composite minus the previous one")
+    c.add(
+        "pulse.composites", composites, sources, "per partner, its pulse composites in date order"
+    )
+    c.add(
+        "pulse.composite_change",
+        change,
+        sources,
+        "per partner with two waves or more, latest composite minus the previous one",
+    )
     c.add(
         "pulse.partners_without_recent",
-        sorted(p.id for p in c.p.partners if not (p.id in latest and latest[p.id]["age_days"] <= H)),  # type: ignore[operator]
+        sorted(p.id for p in c.p.partners if ages.get(p.id, H + 1) > H),
         [*sources, "partners"],
         f"partners with no pulse within the last {H} days",
     )
@@ -115,24 +144,40 @@ def _kpis(c: Collector) -> None:
     for k, kpi in enumerate(c.p.kpis):
         path = f"kpis[{k}]"
         ordered = sorted(
-            ((j, p) for j, p in enumerate(kpi.series) if p.actual is not None), key=lambda x: x[1].period
+            ((j, p) for j, p in enumerate(kpi.series) if p.actual is not None),
+            key=lambda x: x[1].period,
         )
         rags: list[str | None] = []
         for j, point in ordered:
             rag = kpi_rag(kpi.direction, point)
             rags.append(rag)
-            c.add(f"{path}.series[{j}].rag", rag, [f"{path}.series[{j}]", f"{path}.direction"], "green, amber or red against the period's target")
+            c.add(
+                f"{path}.series[{j}].rag",
+                rag,
+                [f"{path}.series[{j}]", f"{path}.direction"],
+                "green, amber or red against the period's target",
+            )
             if kpi.jointly_agreed and rag is not None:
                 joint_by_period[point.period].append(rag)
                 joint_sources.append(f"{path}.series[{j}]")
-        c.add(f"{path}.rags", rags, [f"{path}.series"], "RAG per period with an actual, in period order")
+        c.add(
+            f"{path}.rags",
+            rags,
+            [f"{path}.series"],
+            "RAG per period with an actual, in period order",
+        )
         run = 0
         for rag in reversed(rags):
             if rag in ("amber", "red"):
                 run += 1
             else:
                 break
-        c.add(f"{path}.non_green_run", run, [f"{path}.series"], "consecutive latest periods that were amber or red")
+        c.add(
+            f"{path}.non_green_run",
+            run,
+            [f"{path}.series"],
+            "consecutive latest periods that were amber or red",
+        )
         c.add(
             f"{path}.latest_period",
             ordered[-1][1].period if ordered else None,
@@ -144,10 +189,25 @@ def _kpis(c: Collector) -> None:
         period: round_half_away(rags.count("green") / len(rags), 4)
         for period, rags in sorted(joint_by_period.items())
     }
-    c.add("kpis.joint_green_share", shares, joint_sources, "per period, green jointly agreed KPIs / jointly agreed KPIs with data")
+    c.add(
+        "kpis.joint_green_share",
+        shares,
+        joint_sources,
+        "per period, green jointly agreed KPIs / jointly agreed KPIs with data",
+    )
     latest = max(joint_by_period, default=None)
-    c.add("kpis.latest_period", latest, joint_sources, "latest period in which a jointly agreed KPI has data")
-    c.add("kpis.joint_with_data_latest", len(joint_by_period.get(latest, [])) if latest else 0, joint_sources, "jointly agreed KPIs with data in that period")
+    c.add(
+        "kpis.latest_period",
+        latest,
+        joint_sources,
+        "latest period in which a jointly agreed KPI has data",
+    )
+    c.add(
+        "kpis.joint_with_data_latest",
+        len(joint_by_period.get(latest, [])) if latest else 0,
+        joint_sources,
+        "jointly agreed KPIs with data in that period",
+    )
     c.add(
         "kpis.joint_red_latest",
         joint_by_period.get(latest, []).count("red") if latest else 0,
@@ -160,15 +220,24 @@ def _kpi_change(c: Collector, k: int, kpi: Kpi, points: list[KpiPoint]) -> None:
     name = f"kpis[{k}].change_vs_two_periods_pct"
     description = "latest actual against two periods earlier, in %, positive = better"
     if len(points) < 3:
-        c.unknown(name, description, "fewer than three periods with an actual value", [f"kpis[{k}].series"])
+        c.unknown(
+            name,
+            description,
+            "fewer than three periods with an actual value",
+            [f"kpis[{k}].series"],
+        )
         return
-    earlier, latest = points[-3].actual, points[-1].actual
-    assert earlier is not None and latest is not None  # noqa: S101  (filtered above)
+    earlier, latest = points[-3].actual or 0.0, points[-1].actual or 0.0
     if earlier == 0:
         c.unknown(name, description, "the earlier actual is zero", [f"kpis[{k}].series"])
         return
     delta = latest - earlier if kpi.direction is Direction.HIGHER_BETTER else earlier - latest
-    c.add(name, round_half_away(100 * delta / abs(earlier)), [f"kpis[{k}].series", f"kpis[{k}].direction"], description)
+    c.add(
+        name,
+        round_half_away(100 * delta / abs(earlier)),
+        [f"kpis[{k}].series", f"kpis[{k}].direction"],
+        description,
+    )
 
 
 def _health_checks(c: Collector) -> None:
@@ -181,15 +250,25 @@ def _health_checks(c: Collector) -> None:
         c.add(f"{path}.age_days", c.age(check.date), [f"{path}.date"], "days before as_of")
         gaps: dict[str, float] = {}
         if len(check.scores) >= 2:
-            dimensions = sorted({str(d) for scores in check.scores.values() for d in scores})
+            dimensions = sorted({d for scores in check.scores.values() for d in scores})
             for dimension in dimensions:
-                values = [scores.get(dimension) for scores in check.scores.values()]  # type: ignore[call-overload]
-                if all(v is not None for v in values):
-                    gaps[dimension] = round_half_away(max(values) - min(values))  # type: ignore[type-var]
-        c.add(f"{path}.perception_gap", gaps, [f"{path}.scores"], "per dimension, the largest gap between partners' ratings")
+                values = [s[dimension] for s in check.scores.values() if dimension in s]
+                if len(values) == len(check.scores):
+                    gaps[str(dimension)] = round_half_away(max(values) - min(values))
+        c.add(
+            f"{path}.perception_gap",
+            gaps,
+            [f"{path}.scores"],
+            "per dimension, the largest gap between partners' ratings",
+        )
         if check.actions_total:
             done = check.actions_done or 0
-            c.add(f"{path}.actions_done_share", round_half_away(done / check.actions_total, 4), [f"{path}.actions_done", f"{path}.actions_total"], "actions done / actions planned")
+            c.add(
+                f"{path}.actions_done_share",
+                round_half_away(done / check.actions_total, 4),
+                [f"{path}.actions_done", f"{path}.actions_total"],
+                "actions done / actions planned",
+            )
         if latest is None or check.date > c.p.health_checks[latest[0]].date:
             latest = (i, check)
     c.add(

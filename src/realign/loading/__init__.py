@@ -77,7 +77,9 @@ def load_partnership(
     return structure_partnership(raw, source=source.name, lenient=lenient)
 
 
-def structure_partnership(raw: RawFacts, *, source: str, lenient: bool = False) -> LoadedPartnership:
+def structure_partnership(
+    raw: RawFacts, *, source: str, lenient: bool = False
+) -> LoadedPartnership:
     """Validate parsed data into a :class:`Partnership`, reporting every problem at once."""
     problems: list[Problem] = []
     data = raw.data
@@ -144,10 +146,11 @@ def _structure_parts(
                 )
             continue
         value = data[name]
+        field_type: Any = field.type
         if field.default is attrs.NOTHING or not isinstance(field.default, tuple):
             try:
-                parts[name] = _CONVERTER.structure(value, field.type)
-            except Exception as exc:  # noqa: BLE001  (every failure becomes a located problem)
+                parts[name] = _CONVERTER.structure(value, field_type)
+            except Exception as exc:
                 problems.extend(leaf_problem(source, p, e) for p, e in issues_from(exc, (name,)))
             continue
         if not isinstance(value, list):
@@ -162,12 +165,12 @@ def _structure_parts(
                 )
             )
             continue
-        (item_type, *_) = field.type.__args__
+        (item_type, *_) = field_type.__args__
         good, bad_ids = [], set()
         for index, item in enumerate(value):
             try:
                 good.append(_CONVERTER.structure(item, item_type))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 problems.extend(
                     leaf_problem(source, p, e) for p, e in issues_from(exc, (name, index))
                 )

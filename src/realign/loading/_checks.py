@@ -81,9 +81,7 @@ _ID_COLLECTIONS = (
 )
 
 
-def _duplicates(
-    ctx: _Context, keys: Iterable[tuple[Path, object]], what: str
-) -> Iterator[Issue]:
+def _duplicates(ctx: _Context, keys: Iterable[tuple[Path, object]], what: str) -> Iterator[Issue]:
     first: dict[object, Path] = {}
     for path, key in keys:
         if key is None:
@@ -118,7 +116,10 @@ def _identity(ctx: _Context) -> Iterator[Issue]:
         )
     yield from _duplicates(
         ctx,
-        ((("pulse_surveys", i), (s.period, s.respondent_org)) for i, s in enumerate(f.pulse_surveys)),
+        (
+            (("pulse_surveys", i), (s.period, s.respondent_org))
+            for i, s in enumerate(f.pulse_surveys)
+        ),
         "pulse survey (period, respondent_org)",
     )
     yield from _duplicates(
@@ -159,7 +160,9 @@ def _dangling(
         path=path,
         code="reference",
         message=f"unknown {what} {value!r}",
-        expected="one of " + ", ".join(repr(c) for c in choices) if choices else f"a defined {what}",
+        expected="one of " + ", ".join(repr(c) for c in choices)
+        if choices
+        else f"a defined {what}",
         hint=f"did you mean {guess!r}?" if guess else None,
     )
 
@@ -181,12 +184,12 @@ def _references(ctx: _Context) -> Iterator[Issue]:
             expected=repr(f.partnership.id),
             found=repr(f.assessment.partnership_id),
         )
-    for i, o in enumerate(f.objectives):
-        for j, p in enumerate(o.agreed_by):
+    for i, obj in enumerate(f.objectives):
+        for j, p in enumerate(obj.agreed_by):
             yield from _dangling(("objectives", i, "agreed_by", j), p, partners, "partner")
-        for p in o.priority:
+        for p in obj.priority:
             yield from _dangling(("objectives", i, "priority", p), p, partners, "partner")
-        for j, k in enumerate(o.kpi_ids):
+        for j, k in enumerate(obj.kpi_ids):
             yield from _dangling(("objectives", i, "kpi_ids", j), k, kpis, "KPI")
     committee = f.governance.steering_committee if f.governance else None
     for i, m in enumerate(committee.members if committee else ()):
@@ -196,7 +199,9 @@ def _references(ctx: _Context) -> Iterator[Issue]:
         for p in mt.exec_attendance:
             yield from _dangling(("meetings", i, "exec_attendance", p), p, partners, "partner")
         for j, s in enumerate(mt.signals_discussed):
-            yield from _dangling(("meetings", i, "signals_discussed", j), s, signals, "market signal")
+            yield from _dangling(
+                ("meetings", i, "signals_discussed", j), s, signals, "market signal"
+            )
     for i, a in enumerate(f.action_items):
         yield from _dangling(("action_items", i, "meeting_id"), a.meeting_id, meetings, "meeting")
     for i, e in enumerate(f.escalations):
@@ -207,20 +212,22 @@ def _references(ctx: _Context) -> Iterator[Issue]:
         yield from _dangling(("milestones", i, "owner"), ms.owner, partners, "owner", joint=True)
     if f.culture is not None:
         for i, pr in enumerate(f.culture.profiles):
-            yield from _dangling(("culture", "profiles", i, "partner"), pr.partner, partners, "partner")
+            yield from _dangling(
+                ("culture", "profiles", i, "partner"), pr.partner, partners, "partner"
+            )
         for i, act in enumerate(f.culture.integration_activities):
             for p in act.participants:
                 path = ("culture", "integration_activities", i, "participants", p)
                 yield from _dangling(path, p, partners, "partner")
-    for i, s in enumerate(f.market_signals):
-        for j, o in enumerate(s.affects_objectives):
+    for i, sig in enumerate(f.market_signals):
+        for j, o in enumerate(sig.affects_objectives):
             path = ("market_signals", i, "affects_objectives", j)
             yield from _dangling(path, o, objectives, "objective")
     for i, asm in enumerate(f.assumptions):
         for j, o in enumerate(asm.objectives):
             yield from _dangling(("assumptions", i, "objectives", j), o, objectives, "objective")
-    for i, k in enumerate(f.kpis):
-        yield from _dangling(("kpis", i, "owner"), k.owner, partners, "owner", joint=True)
+    for i, kpi in enumerate(f.kpis):
+        yield from _dangling(("kpis", i, "owner"), kpi.owner, partners, "owner", joint=True)
     for i, ps in enumerate(f.pulse_surveys):
         path = ("pulse_surveys", i, "respondent_org")
         yield from _dangling(path, ps.respondent_org, partners, "partner")
@@ -265,14 +272,14 @@ def _observed_dates(f: Partnership) -> Iterator[tuple[Path, date | None]]:
                 yield ("culture", "integration_activities", i, "date"), act.date
         if f.culture.working_agreement is not None:
             yield ("culture", "working_agreement", "agreed"), f.culture.working_agreement.agreed
-    for i, s in enumerate(f.market_signals):
-        yield ("market_signals", i, "observed"), s.observed
-        yield ("market_signals", i, "response_decided"), s.response_decided
-    for i, a in enumerate(f.assumptions):
-        yield ("assumptions", i, "status_changed"), a.status_changed
-        yield ("assumptions", i, "last_reviewed"), a.last_reviewed
-    for i, p in enumerate(f.pulse_surveys):
-        yield ("pulse_surveys", i, "date"), p.date
+    for i, sig in enumerate(f.market_signals):
+        yield ("market_signals", i, "observed"), sig.observed
+        yield ("market_signals", i, "response_decided"), sig.response_decided
+    for i, asm in enumerate(f.assumptions):
+        yield ("assumptions", i, "status_changed"), asm.status_changed
+        yield ("assumptions", i, "last_reviewed"), asm.last_reviewed
+    for i, survey in enumerate(f.pulse_surveys):
+        yield ("pulse_surveys", i, "date"), survey.date
     for i, h in enumerate(f.health_checks):
         yield ("health_checks", i, "date"), h.date
     for i, le in enumerate(f.learning_log):
@@ -358,9 +365,13 @@ def _consistency(ctx: _Context) -> Iterator[Issue]:
             found=str(len(f.partners)),
         )
     for i, d in enumerate(f.decisions):
-        yield from _before(("decisions", i, "decided"), d.decided, d.raised, "the date it was raised")
+        yield from _before(
+            ("decisions", i, "decided"), d.decided, d.raised, "the date it was raised"
+        )
     for i, e in enumerate(f.escalations):
-        yield from _before(("escalations", i, "resolved"), e.resolved, e.opened, "the date it opened")
+        yield from _before(
+            ("escalations", i, "resolved"), e.resolved, e.opened, "the date it opened"
+        )
         if e.resolution is not None and e.resolved is None:
             yield Issue(
                 path=("escalations", i, "resolution"),

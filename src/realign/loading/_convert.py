@@ -159,7 +159,7 @@ def _mapping_hook(converter: cattrs.Converter, t: Any) -> Any:
         for key, item in value.items():
             try:
                 out[converter.structure(key, key_type)] = converter.structure(item, value_type)
-            except Exception as exc:  # noqa: BLE001  (collected and re-raised as a group)
+            except Exception as exc:
                 exc.__notes__ = [IterableValidationNote(f"key {key!r}", key, value_type)]
                 errors.append(exc)
         if errors:
@@ -199,9 +199,13 @@ def leaf_problem(source: str, path: Path, exc: BaseException) -> Problem:
             hint=exc.hint,
         )
     if isinstance(exc, KeyError):
-        return Problem(source=source, code="missing", path=path, message="required field is missing")
+        return Problem(
+            source=source, code="missing", path=path, message="required field is missing"
+        )
     if isinstance(exc, AttributeError | TypeError) and "items" in str(exc):
-        return Problem(source=source, code="type", path=path, message="invalid value", expected="a table")
+        return Problem(
+            source=source, code="type", path=path, message="invalid value", expected="a table"
+        )
     return Problem(source=source, code="invalid", path=path, message=str(exc))
 
 
@@ -235,17 +239,17 @@ def unknown_keys(data: Any, cls: type, path: Path = ()) -> Iterator[tuple[Path, 
     fields = _field_types(cls)
     for key, value in data.items():
         if key not in fields:
-            yield path + (key,), key, closest(str(key), fields)
+            yield (*path, key), key, closest(str(key), fields)
             continue
         field_type = _unwrap(fields[key])
         if attrs.has(field_type):
-            yield from unknown_keys(value, field_type, path + (key,))
+            yield from unknown_keys(value, field_type, (*path, key))
         elif typing.get_origin(field_type) is tuple and isinstance(value, list):
             (item_type, *_) = typing.get_args(field_type)
             item_type = _unwrap(item_type)
             if attrs.has(item_type):
                 for index, item in enumerate(value):
-                    yield from unknown_keys(item, item_type, path + (key, index))
+                    yield from unknown_keys(item, item_type, (*path, key, index))
 
 
 @cache

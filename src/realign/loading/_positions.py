@@ -19,10 +19,13 @@ import attrs
 __all__ = ["Path", "Position", "SourceMap", "json_source_map", "toml_source_map"]
 
 Path = tuple[str | int, ...]
+_Offsets = dict[Path, int]  # character index of each path, before lines are counted
+_Keys = list[tuple[str, int]]  # segments of a dotted key with their indexes
 
-# tomllib and json raise RecursionError near this depth, so deeper text
-# cannot be loaded anyway; stopping here also keeps path building linear.
-_MAX_DEPTH = 1000
+# Every recorded path is a separate tuple, so hostile nesting would cost
+# memory and time proportional to its depth for each element.  Fact files nest
+# about six deep; anything past this is not a fact file, and scanning stops.
+_MAX_DEPTH = 32
 
 
 @attrs.frozen
@@ -97,7 +100,7 @@ def toml_source_map(text: str) -> SourceMap:
     Headers and dotted keys record each segment at that segment's position;
     array elements are recorded at their first character.
     """
-    offsets: dict[Path, int] = {}
+    offsets: _Offsets = {}
     with contextlib.suppress(_Stop):
         _scan_toml(text, offsets)
     return _build(text, offsets)
@@ -105,13 +108,13 @@ def toml_source_map(text: str) -> SourceMap:
 
 def json_source_map(text: str) -> SourceMap:
     """Map every key (at its opening quote) and element of JSON ``text``."""
-    offsets: dict[Path, int] = {}
+    offsets: _Offsets = {}
     with contextlib.suppress(_Stop):
         _scan_json(text, offsets)
     return _build(text, offsets)
 
 
-def _build(text: str, offsets: dict[Path, int]) -> SourceMap:
+def _build(text: str, offsets: _Offsets) -> SourceMap:
     starts = [0]
     starts.extend(match.end() for match in _NEWLINE.finditer(text))
     positions: dict[Path, Position] = {}
@@ -144,9 +147,9 @@ def _unescape(match: re.Match[str]) -> str:
     return chr(code)
 
 
-def _toml_keys(text: str, pos: int) -> tuple[list[tuple[str, int]], int]:
+def _toml_keys(text: str, pos: int) -> tuple[_Keys, int]:
     """Read a possibly dotted key; return its segments with their offsets."""
-    keys: list[tuple[str, int]] = []
+    keys: _Keys = []
     while True:
         pos = _skip(_WS, text, pos)
         first = text[pos : pos + 1]
@@ -168,7 +171,7 @@ def _toml_keys(text: str, pos: int) -> tuple[list[tuple[str, int]], int]:
         pos += 1
 
 
-def _record_keys(base: Path, keys: list[tuple[str, int]], offsets: dict[Path, int]) -> Path:
+def _record_keys(base: Path, keys: _Keys, offsets: _Offsets) -> Path:
     if len(base) + len(keys) > _MAX_DEPTH:
         raise _Stop
     # Implicit parents keep their first mention; the key itself is explicit.
@@ -183,16 +186,18 @@ def _record_keys(base: Path, keys: list[tuple[str, int]], offsets: dict[Path, in
 
 
 def _toml_header(
-    keys: list[tuple[str, int]],
+    keys: _Keys,
     array: bool,
     counts: dict[Path, int],
-    offsets: dict[Path, int],
+    offsets: _Offsets,
 ) -> Path:
     """Resolve ``[a.b]`` or ``[[a.b]]`` to the path of the table it opens."""
     path: Path = ()
     last = len(keys) - 1
     for index, (name, offset) in enumerate(keys):
         path += (name,)
+        if len(path) > _MAX_DEPTH:
+            raise _Stop
         if index < last:
             offsets.setdefault(path, offset)
             # A header walks through an array of tables into its last element.
@@ -209,7 +214,7 @@ def _toml_header(
     return path
 
 
-def _scan_toml(text: str, offsets: dict[Path, int]) -> None:
+def _scan_toml(text: str, offsets: _Offsets) -> None:
     counts: dict[Path, int] = {}  # elements so far of each array of tables
     table: Path = ()
     pos = _skip_bom(text)
@@ -230,32 +235,35 @@ def _scan_toml(text: str, offsets: dict[Path, int]) -> None:
             if not text.startswith("=", pos):
                 raise _Stop
             path = _record_keys(table, keys, offsets)
-            pos = _toml_value(text, _skip(_WS, text, pos + 1), path, offsets)
+            pos = _value(text, _skip(_WS, text, pos + 1), path, offsets, toml=True)
         match = _LINE_END.match(text, pos)
         if match is None:
             raise _Stop
         pos = match.end()
 
 
-def _toml_value(text: str, pos: int, path: Path, offsets: dict[Path, int]) -> int:
+def _value(text: str, pos: int, path: Path, offsets: _Offsets, toml: bool) -> int:
     """Skip the value at ``pos``, recording what is nested in it."""
     # An explicit stack instead of recursion: hostile nesting must not raise.
-    # Each frame is a container path and the index of its current element,
-    # or -1 for an inline table.
+    # Each frame is a container path and the index of its current element, or
+    # -1 for a table/object.  Trailing commas are accepted in both syntaxes.
+    ws, member = (_WS_NL, _toml_member) if toml else (_J_WS, _json_member)
     stack: list[tuple[Path, int]] = []
     while True:
         first = text[pos : pos + 1]
         if first in ("[", "{"):
             if len(path) >= _MAX_DEPTH:
                 raise _Stop
-            pos = _skip(_WS_NL, text, pos + 1)
+            pos = _skip(ws, text, pos + 1)
             if not text.startswith("]" if first == "[" else "}", pos):
                 stack.append((path, 0 if first == "[" else -1))
-                path, pos = _toml_member(text, pos, path, stack[-1][1], offsets)
+                path, pos = member(text, pos, path, stack[-1][1], offsets)
                 continue
             pos += 1
         else:
-            if first == '"':
+            if not toml:
+                atom = _J_STRING if first == '"' else _J_SCALAR
+            elif first == '"':
                 atom = _ML_BASIC if text.startswith('"""', pos) else _BASIC
             elif first == "'":
                 atom = _ML_LITERAL if text.startswith("'''", pos) else _LITERAL
@@ -269,14 +277,14 @@ def _toml_value(text: str, pos: int, path: Path, offsets: dict[Path, int]) -> in
         while stack:
             container, index = stack[-1]
             closer = "]" if index >= 0 else "}"
-            pos = _skip(_WS_NL, text, pos)
+            pos = _skip(ws, text, pos)
             if text.startswith(",", pos):
-                pos = _skip(_WS_NL, text, pos + 1)
+                pos = _skip(ws, text, pos + 1)
                 if not text.startswith(closer, pos):
                     if index >= 0:
                         index += 1
                         stack[-1] = (container, index)
-                    path, pos = _toml_member(text, pos, container, index, offsets)
+                    path, pos = member(text, pos, container, index, offsets)
                     break
             elif not text.startswith(closer, pos):
                 raise _Stop
@@ -287,7 +295,7 @@ def _toml_value(text: str, pos: int, path: Path, offsets: dict[Path, int]) -> in
 
 
 def _toml_member(
-    text: str, pos: int, container: Path, index: int, offsets: dict[Path, int]
+    text: str, pos: int, container: Path, index: int, offsets: _Offsets
 ) -> tuple[Path, int]:
     """Record the next array element or inline-table key; return its path."""
     if index >= 0:
@@ -301,50 +309,15 @@ def _toml_member(
     return path, _skip(_WS, text, pos + 1)
 
 
-def _scan_json(text: str, offsets: dict[Path, int]) -> None:
+def _scan_json(text: str, offsets: _Offsets) -> None:
     pos = _skip(_J_WS, text, _skip_bom(text))
-    if pos >= len(text):
-        return
-    path: Path = ()
-    offsets[path] = pos
-    # Same explicit stack as for TOML; index -1 marks an object.
-    stack: list[tuple[Path, int]] = []
-    while True:
-        first = text[pos : pos + 1]
-        if first in ("[", "{"):
-            if len(path) >= _MAX_DEPTH:
-                raise _Stop
-            pos = _skip(_J_WS, text, pos + 1)
-            if not text.startswith("]" if first == "[" else "}", pos):
-                stack.append((path, 0 if first == "[" else -1))
-                path, pos = _json_member(text, pos, path, stack[-1][1], offsets)
-                continue
-            pos += 1
-        else:
-            match = (_J_STRING if first == '"' else _J_SCALAR).match(text, pos)
-            if match is None:
-                raise _Stop
-            pos = match.end()
-        while stack:
-            container, index = stack[-1]
-            pos = _skip(_J_WS, text, pos)
-            if text.startswith(",", pos):
-                pos = _skip(_J_WS, text, pos + 1)
-                if index >= 0:
-                    index += 1
-                    stack[-1] = (container, index)
-                path, pos = _json_member(text, pos, container, index, offsets)
-                break
-            if not text.startswith("]" if index >= 0 else "}", pos):
-                raise _Stop
-            stack.pop()
-            pos += 1
-        else:
-            return
+    if pos < len(text):
+        offsets[()] = pos
+        _value(text, pos, (), offsets, toml=False)
 
 
 def _json_member(
-    text: str, pos: int, container: Path, index: int, offsets: dict[Path, int]
+    text: str, pos: int, container: Path, index: int, offsets: _Offsets
 ) -> tuple[Path, int]:
     """Record the next array element or object key; return its path."""
     if index >= 0:

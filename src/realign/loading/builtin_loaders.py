@@ -13,7 +13,9 @@ from .source import FactSource, RawFacts
 
 __all__ = ["realign_load_facts"]
 
-_TOML_AT = re.compile(r"^(?P<what>.*?)\s*\(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$")
+_TOML_AT = re.compile(
+    r"^(?P<what>.*?)\s*\(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$"
+)
 
 
 @hookimpl(trylast=True)

@@ -24,7 +24,7 @@ __all__ = ["dump_partnership", "to_data"]
 def to_data(partnership: Partnership) -> dict[str, Any]:
     """Plain data in fact format v1: tables, arrays, strings, numbers, booleans and dates."""
     data = _plain(partnership)
-    assert isinstance(data, dict)  # noqa: S101  (an attrs instance always becomes a dict)
+    assert isinstance(data, dict)
     return data
 
 
@@ -53,7 +53,7 @@ def _json_default(value: object) -> str:
     raise TypeError(msg)
 
 
-def dump_partnership(partnership: Partnership, format: str = "toml") -> str:  # noqa: A002
+def dump_partnership(partnership: Partnership, format: str = "toml") -> str:
     """Serialise *partnership* as ``"toml"`` or ``"json"`` text."""
     data = to_data(partnership)
     if format == "json":

@@ -29,11 +29,11 @@ class FactSource:
     max_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
-    def from_path(cls, path: str | Path, *, format: str | None = None) -> FactSource:  # noqa: A002
+    def from_path(cls, path: str | Path, *, format: str | None = None) -> FactSource:
         return cls(name=str(path), path=Path(path), format=format)
 
     @classmethod
-    def from_text(cls, text: str, *, name: str = "<string>", format: str) -> FactSource:  # noqa: A002
+    def from_text(cls, text: str, *, name: str = "<string>", format: str) -> FactSource:
         return cls(name=name, content=text.encode("utf-8"), format=format)
 
     @property
@@ -50,7 +50,7 @@ class FactSource:
         if self.content is not None:
             data = self.content
         else:
-            assert self.path is not None  # noqa: S101  (one of the two is always set)
+            assert self.path is not None
             try:
                 size = self.path.stat().st_size
                 if size > self.max_bytes:
@@ -58,7 +58,11 @@ class FactSource:
                 data = self.path.read_bytes()
             except OSError as exc:
                 raise FactError(
-                    [Problem(source=self.name, code="io", message=f"cannot read file: {exc.strerror}")]
+                    [
+                        Problem(
+                            source=self.name, code="io", message=f"cannot read file: {exc.strerror}"
+                        )
+                    ]
                 ) from exc
         if len(data) > self.max_bytes:
             self._refuse(len(data))

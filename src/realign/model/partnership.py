@@ -96,7 +96,6 @@ __all__ = [
     "WorkingAgreement",
 ]
 
-frozen = attrs.frozen(kw_only=True)
 
 
 def _required(kind: object) -> Any:
@@ -119,13 +118,13 @@ def _health_scores(_: object, attribute: "attrs.Attribute[Any]", value: Any) -> 
                 raise ValueError(msg)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Money:
     amount: float
     currency: Currency = _required(Currency)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Assessment:
     """One evaluation run, as of a date; every time window is relative to ``as_of``."""
 
@@ -138,7 +137,7 @@ class Assessment:
     data_gaps: tuple[str, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PartnershipProfile:
     """The ``[partnership]`` table: what the contract says."""
 
@@ -153,7 +152,7 @@ class PartnershipProfile:
     value_at_stake: Money | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Partner:
     id: Identifier = _required(Identifier)
     name: str
@@ -167,7 +166,7 @@ class Partner:
     internal_alignment_score: Likert | None = _optional(Likert)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Objective:
     id: Identifier = _required(Identifier)
     title: str
@@ -183,7 +182,7 @@ class Objective:
     target_date: date | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SteeringMember:
     partner: Identifier = _required(Identifier)
     name: str | None = None
@@ -191,7 +190,7 @@ class SteeringMember:
     level: MemberLevel | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SteeringCommittee:
     exists: bool | None = None
     charter: bool | None = None
@@ -199,7 +198,7 @@ class SteeringCommittee:
     members: tuple[SteeringMember, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DecisionProtocol:
     documented: bool | None = None
     decision_rights_matrix: bool | None = None
@@ -207,20 +206,20 @@ class DecisionProtocol:
     decision_sla_days: Days | None = _optional(Days)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EscalationPath:
     defined: bool | None = None
     levels: tuple[str, ...] = ()
     max_days_per_level: Days | None = _optional(Days)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SharedScorecard:
     exists: bool | None = None
     jointly_agreed: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Governance:
     steering_committee: SteeringCommittee | None = None
     decision_protocol: DecisionProtocol | None = None
@@ -228,7 +227,7 @@ class Governance:
     shared_scorecard: SharedScorecard | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Meeting:
     id: Identifier = _required(Identifier)
     date: date
@@ -243,7 +242,7 @@ class Meeting:
     decisions_made: Count | None = _optional(Count)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Decision:
     id: Identifier = _required(Identifier)
     topic: str | None = None
@@ -251,7 +250,7 @@ class Decision:
     decided: date | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ActionItem:
     id: Identifier = _required(Identifier)
     meeting_id: Identifier | None = _optional(Identifier)
@@ -260,7 +259,7 @@ class ActionItem:
     closed: date | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Escalation:
     id: Identifier = _required(Identifier)
     opened: date
@@ -272,7 +271,7 @@ class Escalation:
     note: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ResourceCommitment:
     partner: Identifier = _required(Identifier)
     resource: str
@@ -282,7 +281,7 @@ class ResourceCommitment:
     delivered: Amount | None = _optional(Amount)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Milestone:
     id: Identifier = _required(Identifier)
     title: str | None = None
@@ -292,7 +291,7 @@ class Milestone:
     completed: date | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class CultureProfile:
     partner: Identifier = _required(Identifier)
     assessed: date
@@ -303,7 +302,7 @@ class CultureProfile:
     )
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class IntegrationActivity:
     type: IntegrationType
     date: date
@@ -314,21 +313,21 @@ class IntegrationActivity:
     description: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class WorkingAgreement:
     exists: bool | None = None
     agreed: date | None = None
     covers: tuple[WorkingAgreementTopic, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Culture:
     profiles: tuple[CultureProfile, ...] = ()
     integration_activities: tuple[IntegrationActivity, ...] = ()
     working_agreement: WorkingAgreement | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MarketSignal:
     id: Identifier = _required(Identifier)
     observed: date
@@ -341,7 +340,7 @@ class MarketSignal:
     response: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Assumption:
     id: Identifier = _required(Identifier)
     statement: str
@@ -353,14 +352,14 @@ class Assumption:
     objectives: tuple[Identifier, ...] = _ids()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class KpiPoint:
     period: Period = _required(Period)
     target: float | None = None
     actual: float | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Kpi:
     id: Identifier = _required(Identifier)
     name: str
@@ -374,7 +373,7 @@ class Kpi:
     series: tuple[KpiPoint, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PulseSurvey:
     period: Period = _required(Period)
     date: date
@@ -385,7 +384,7 @@ class PulseSurvey:
     recommend_nps: Nps | None = _optional(Nps)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HealthCheck:
     id: Identifier | None = _optional(Identifier)
     date: date
@@ -399,7 +398,7 @@ class HealthCheck:
     actions_done: Count | None = _optional(Count)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class FeedbackChannel:
     id: Identifier = _required(Identifier)
     # An open vocabulary: anonymous_form, retrospective, skip_level, ombuds, …
@@ -410,7 +409,7 @@ class FeedbackChannel:
     median_response_days: Amount | None = _optional(Amount)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class LearningEntry:
     id: Identifier = _required(Identifier)
     date: date
@@ -421,7 +420,7 @@ class LearningEntry:
     linked_to: Identifier | None = _optional(Identifier)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HistoryEntry:
     """Area and overall scores of one earlier assessment (DOMAIN §4.4)."""
 
@@ -431,7 +430,7 @@ class HistoryEntry:
     overall: Score | None = _optional(Score)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Partnership:
     """Everything one fact file says about one partnership at one assessment."""
 
