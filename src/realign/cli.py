@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     facts.add_argument(
         "--lenient", action="store_true", help="report unknown keys as warnings, not errors"
     )
+    facts.add_argument(
+        "--provenance",
+        action="store_true",
+        help="show the stated facts each derived fact came from",
+    )
     facts.add_argument("--no-color", action="store_true", help="plain output without colour")
     facts.set_defaults(handler=cmd_facts)
 
@@ -90,7 +95,13 @@ def cmd_facts(args: argparse.Namespace) -> int:
             to_json(facts_document(facts, source=loaded.source, warnings=loaded.warnings))
         )
     else:
-        print_facts(_console(args), facts, source=loaded.source, warnings=loaded.warnings)
+        print_facts(
+            _console(args),
+            facts,
+            source=loaded.source,
+            warnings=loaded.warnings,
+            provenance=args.provenance,
+        )
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,7 +78,12 @@ def _show(value: Any) -> str:
 
 
 def print_facts(
-    console: Console, facts: FactSet, *, source: str, warnings: tuple[Problem, ...] = ()
+    console: Console,
+    facts: FactSet,
+    *,
+    source: str,
+    warnings: tuple[Problem, ...] = (),
+    provenance: bool = False,
 ) -> None:
     """Render the fact set as terminal tables."""
     p = facts.partnership
@@ -96,14 +102,25 @@ def print_facts(
     console.print(counts)
 
     derived = Table(title="Derived facts", title_justify="left")
-    derived.add_column("name", no_wrap=True)
-    derived.add_column("value")
-    derived.add_column("from", overflow="fold")
+    derived.add_column("fact", overflow="fold", ratio=1)
+    derived.add_column("value", overflow="fold", ratio=1)
+    if provenance:
+        derived.add_column("computed from", overflow="fold", ratio=1)
+    section = None
     for name, fact in facts.derived.items():
+        head = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if section is not None and head != section:
+            derived.add_section()
+        section = head
         value = (
-            _show(fact.value) if fact.known else Text(f"unknown: {fact.unknown}", style="yellow")
+            Text(_show(fact.value))
+            if fact.known
+            else Text(f"unknown: {fact.unknown}", style="yellow")
         )
-        derived.add_row(name, value, ", ".join(fact.sources))
+        row = [name, value]
+        if provenance:
+            row.append(Text(", ".join(fact.sources), style="dim"))
+        derived.add_row(*row)
     console.print(derived)
 
     if facts.unknown:

@@ -278,6 +278,21 @@ def test_byte_order_mark_is_skipped_but_counted() -> None:
     assert at(json_source_map('\ufeff{"a": 1}'), ("a",)) == (1, 3)
 
 
+def test_nesting_is_followed_to_a_depth_no_fact_file_reaches() -> None:
+    value: Any = 0
+    for _ in range(15):
+        value = {"k": [value]}
+    text = json.dumps(value, indent=1)
+    sm = json_source_map(text)
+    assert all(path in sm for path in paths(value))
+    toml_text = "a = " + text.replace('"k":', "k =").replace("\n", " ")
+    assert tomllib.loads(toml_text) == {"a": value}
+    toml_sm = toml_source_map(toml_text)
+    assert all(("a", *path) in toml_sm for path in paths(value))
+    deep = json_source_map("[" * 100 + "]" * 100)
+    assert 0 < len(deep) < 100
+
+
 @pytest.mark.parametrize(
     "text",
     [
