@@ -117,7 +117,7 @@ def print_facts(
             if fact.known
             else Text(f"unknown: {fact.unknown}", style="yellow")
         )
-        row = [name, value]
+        row: list[str | Text] = [name, value]
         if provenance:
             row.append(Text(", ".join(fact.sources), style="dim"))
         derived.add_row(*row)

@@ -335,7 +335,7 @@ def test_case_study_example() -> None:
 _TRICKY = " \"'.=[]{}#,\\ü🎉"
 _PRINTABLE = st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"])
 _CHARACTERS = _PRINTABLE | st.sampled_from(_TRICKY)
-keys = st.text(_CHARACTERS, max_size=6)
+keys = st.text(_CHARACTERS, max_size=6) | st.from_regex(r"[a-z_][a-z0-9_-]{0,5}", fullmatch=True)
 strings = st.text(_CHARACTERS | st.sampled_from("\n\t"), max_size=12)
 scalars = (
     st.integers(-(2**63), 2**63 - 1)
@@ -376,6 +376,100 @@ def test_toml_dumps_paths_are_all_recorded(document: dict[str, Any]) -> None:
     except Exception:  # toml.dumps cannot write every document
         parsed = None
     assume(parsed == document)
+    sm = toml_source_map(text)
+    for path in paths(document):
+        position = sm.get(path)
+        assert position is not None, path
+        if isinstance(path[-1], str):
+            assert toml_key_at(text, position) == path[-1], path
+
+
+class _TomlWriter:
+    """Write data as TOML, drawing each syntax choice that toml.dumps never makes."""
+
+    def __init__(self, data: st.DataObject, newline: str) -> None:
+        self.data = data
+        self.nl = newline
+        self.lines: list[str] = []
+
+    def choose(self, options: list[str]) -> str:
+        return self.data.draw(st.sampled_from(options))
+
+    def key(self, key: str) -> str:
+        forms = [json.dumps(key, ensure_ascii=False)]
+        if re.fullmatch(r"[A-Za-z0-9_-]+", key):
+            forms.append(key)
+        if "'" not in key:
+            forms.append(f"'{key}'")
+        return self.choose(forms)
+
+    def string(self, text: str) -> str:
+        forms = [json.dumps(text, ensure_ascii=False)]
+        if "'" not in text and "\n" not in text:
+            forms.append(f"'{text}'")
+        if "'''" not in text:
+            # A newline right after the opening quotes is not part of the string.
+            forms.append(f"'''\n{text}'''")
+        basic = text.replace("\\", "\\\\").replace('"', '\\"')
+        forms.append(f'"""\n{basic}"""')
+        return self.choose(forms)
+
+    def value(self, value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, datetime.datetime):
+            return value.isoformat(sep=self.choose(["T", " "]))
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, int | float):
+            return repr(value)
+        if isinstance(value, str):
+            return self.string(value)
+        if isinstance(value, dict):
+            pairs = [f"{self.key(key)} = {self.value(item)}" for key, item in value.items()]
+            return "{" + self.choose([" ", ""]) + ", ".join(pairs) + " }"
+        separator = self.choose([", ", f",{self.nl}  ", f",  # x = [1]{self.nl}  "])
+        trailing = self.choose(["", ",", f",{self.nl}"]) if value else ""
+        return "[" + separator.join(self.value(item) for item in value) + trailing + "]"
+
+    def table(self, header: list[str], table: dict[str, Any]) -> None:
+        later: list[tuple[list[str], Any]] = []
+        for key, value in table.items():
+            written = self.key(key)
+            how = self.choose(["inline", "header", "dotted"])
+            if isinstance(value, dict) and how == "header":
+                later.append(([*header, written], value))
+            elif isinstance(value, dict) and value and how == "dotted":
+                for inner_key, inner in value.items():
+                    self.lines.append(f"{written} . {self.key(inner_key)} = {self.value(inner)}")
+            elif (
+                isinstance(value, list)
+                and value
+                and how != "inline"
+                and all(isinstance(item, dict) for item in value)
+            ):
+                later.append(([*header, written], value))
+            else:
+                self.lines.append(f"{written}={self.value(value)}  # = [x]")
+        for keys, value in later:
+            if isinstance(value, list):
+                for item in value:
+                    self.lines.append(f"[[{'.'.join(keys)}]]")
+                    self.table(keys, item)
+            else:
+                self.lines.append(f"[ {' . '.join(keys)} ]  # [[x]]")
+                self.table(keys, value)
+
+
+@PROPERTY
+@given(documents, st.sampled_from(["\n", "\r\n"]), st.data())
+def test_varied_toml_syntax_paths_are_all_recorded(
+    document: dict[str, Any], newline: str, data: st.DataObject
+) -> None:
+    writer = _TomlWriter(data, newline)
+    writer.table([], document)
+    text = newline.join(writer.lines) + newline
+    assert tomllib.loads(text) == document
     sm = toml_source_map(text)
     for path in paths(document):
         position = sm.get(path)

@@ -33,7 +33,10 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 class Mismatch(ValueError):
     """A value of the wrong type or outside its scale."""
 
-    def __init__(self, expected: str, value: object, hint: str | None = None) -> None:
+    def __init__(
+        self, expected: str, value: object, hint: str | None = None, *, code: str = "type"
+    ) -> None:
+        self.code = code
         self.expected = expected
         self.found = describe(value)
         self.hint = hint
@@ -111,18 +114,14 @@ def _enum(value: Any, enum_type: type[StrEnum]) -> StrEnum:
 
 def _newtype_hook(kind: Any) -> Any:
     bound = scales.BOUNDS[kind]
-    base_hook = {str: _strict_str, int: _strict_int, float: _strict_float}[bound.base]
 
     def structure(value: Any, _: type) -> Any:
-        if not isinstance(value, str if bound.base is str else int | float) or isinstance(
-            value, bool
-        ):
-            raise Mismatch(bound.expected, value)
-        if bound.base is int and not isinstance(value, int):
-            raise Mismatch(bound.expected, value)
         if not bound.accepts(value):
-            raise Mismatch(bound.expected, value)
-        return base_hook(value, bound.base)
+            kind = {str: str, int: int, float: int | float}[bound.base]
+            right_kind = isinstance(value, kind) and not isinstance(value, bool)
+            raise Mismatch(bound.expected, value, code="range" if right_kind else "type")
+        # A 1-5 score written as 4 in TOML is the number 4.0 on a float scale.
+        return float(value) if bound.base is float else value
 
     return structure
 
@@ -188,10 +187,9 @@ def issues_from(exc: BaseException, path: Path = ()) -> Iterator[tuple[Path, Bas
 def leaf_problem(source: str, path: Path, exc: BaseException) -> Problem:
     """Turn one leaf structuring error into a Problem (location added later)."""
     if isinstance(exc, Mismatch):
-        code = "range" if "from" in exc.expected or "at least" in exc.expected else "type"
         return Problem(
             source=source,
-            code=code,
+            code=exc.code,
             path=path,
             message="invalid value",
             expected=exc.expected,

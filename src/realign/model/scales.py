@@ -8,6 +8,7 @@ validators (for objects built in Python) and the loader's structuring hooks
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -16,8 +17,8 @@ from typing import Any, NewType
 import attrs
 
 __all__ = [
-    "BOUNDS",
     "Amount",
+    "BOUNDS",
     "Bound",
     "Count",
     "Currency",
@@ -65,6 +66,8 @@ class Bound:
         if self.pattern is not None:
             return isinstance(value, str) and self.pattern.fullmatch(value) is not None
         if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        if not math.isfinite(value) or (self.base is int and not isinstance(value, int)):
             return False
         if self.low is not None and value < self.low:
             return False
