@@ -42,7 +42,7 @@ def _objectives(c: Collector) -> None:
         )
         c.add(
             f"{path}.not_agreed_by",
-            [p for p in partners if p not in o.agreed_by],
+            sorted(p for p in partners if p not in o.agreed_by),
             [f"{path}.agreed_by", "partners"],
             "partners that have not endorsed the objective",
         )
@@ -147,7 +147,7 @@ def _milestones(c: Collector) -> None:
             sources.append(path)
     c.add(
         "milestones.late_due_within_h",
-        late_recent,
+        sorted(late_recent),
         sources,
         f"late milestones due within the last {H} days",
     )
@@ -155,9 +155,9 @@ def _milestones(c: Collector) -> None:
 
 def _strategy_syncs(c: Collector) -> None:
     syncs = sorted(
-        (m.date, i) for i, m in enumerate(c.p.meetings) if m.type is MeetingType.STRATEGY_SYNC
+        (m.date, m.id, i) for i, m in enumerate(c.p.meetings) if m.type is MeetingType.STRATEGY_SYNC
     )
-    sources = [f"meetings[{i}].date" for _, i in syncs]
+    sources = [f"meetings[{i}].date" for *_, i in syncs]
     last = syncs[-1] if syncs else None
     c.add(
         "meetings.last_strategy_sync",
@@ -176,11 +176,11 @@ def _strategy_syncs(c: Collector) -> None:
     if last is None or not c.within(last[0], Y):
         c.unknown(name, description, f"no strategy sync within the last {Y} days", sources)
     else:
-        covered = set(c.p.meetings[last[1]].agenda_items)
+        covered = set(c.p.meetings[last[2]].agenda_items)
         c.add(
             name,
             [str(a) for a in AgendaItem if a not in covered],
-            [f"meetings[{last[1]}].agenda_items"],
+            [f"meetings[{last[2]}].agenda_items"],
             description,
         )
     recent = [

@@ -251,13 +251,16 @@ def _meeting_discipline(c: Collector) -> None:
         f"of those, meetings without an agenda {AGENDA_LEAD_DAYS} days ahead or without minutes",
     )
     due = [(i, a) for i, a in enumerate(c.p.action_items) if c.within(a.due, H)]
-    on_time = [i for i, a in due if a.closed is not None and a.closed <= a.due]
+    closed_in_time = [i for i, a in due if a.closed is not None and a.closed <= a.due]
     for i, a in enumerate(c.p.action_items):
+        on_time = a.closed <= a.due if a.closed is not None else None
+        if on_time is None and a.due < c.as_of:
+            on_time = False
         c.add(
             f"action_items[{i}].closed_on_time",
-            a.closed is not None and a.closed <= a.due,
+            on_time,
             [f"action_items[{i}].due", f"action_items[{i}].closed"],
-            "closed on or before its due date",
+            "closed on or before its due date (none while open and not yet due)",
         )
     c.add(
         "action_items.due_within_h",
@@ -267,7 +270,7 @@ def _meeting_discipline(c: Collector) -> None:
     )
     c.add(
         "action_items.closed_on_time_h",
-        len(on_time),
-        [f"action_items[{i}].closed" for i in on_time],
+        len(closed_in_time),
+        [f"action_items[{i}].closed" for i in closed_in_time],
         "of those, action items closed by their due date",
     )

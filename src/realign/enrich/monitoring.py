@@ -244,7 +244,7 @@ def _health_checks(c: Collector) -> None:
     if why := c.gap("health_checks"):
         c.unknown("health_checks.latest", "the latest health check", why)
         return
-    latest: tuple[int, object] | None = None
+    summaries: list[tuple[tuple[str, str], dict[str, object]]] = []
     for i, check in enumerate(c.p.health_checks):
         path = f"health_checks[{i}]"
         c.add(f"{path}.age_days", c.age(check.date), [f"{path}.date"], "days before as_of")
@@ -261,20 +261,34 @@ def _health_checks(c: Collector) -> None:
             [f"{path}.scores"],
             "per dimension, the largest gap between partners' ratings",
         )
+        share = None
         if check.actions_total:
-            done = check.actions_done or 0
+            share = round_half_away((check.actions_done or 0) / check.actions_total, 4)
             c.add(
                 f"{path}.actions_done_share",
-                round_half_away(done / check.actions_total, 4),
+                share,
                 [f"{path}.actions_done", f"{path}.actions_total"],
                 "actions done / actions planned",
             )
-        if latest is None or check.date > c.p.health_checks[latest[0]].date:
-            latest = (i, check)
+        summary: dict[str, object] = {
+            "date": check.date,
+            "age_days": c.age(check.date),
+            "type": None if check.type is None else str(check.type),
+            "facilitator": None if check.facilitator is None else str(check.facilitator),
+            "partners_rated": sorted(check.scores),
+            "perception_gap": gaps,
+            "action_plan": check.action_plan,
+            "actions_done_share": share,
+        }
+        # Ties on the date are broken by content, never by position in the file.
+        summaries.append(
+            ((check.date.isoformat(), repr(sorted(summary.items(), key=str))), summary)
+        )
+    latest = max(summaries, key=lambda item: item[0])[1] if summaries else None
     c.add(
         "health_checks.latest",
-        f"health_checks[{latest[0]}]" if latest else None,
-        ["health_checks"],
+        latest,
+        [f"health_checks[{i}]" for i in range(len(c.p.health_checks))],
         "the most recent health check (none if there never was one)",
     )
 
@@ -284,7 +298,7 @@ def _feedback(c: Collector) -> None:
         c.unknown("feedback_channels.open_to_all", "feedback channels open to every partner", why)
         return
     partners = {p.id for p in c.p.partners}
-    open_to_all = [ch.id for ch in c.p.feedback_channels if partners <= set(ch.open_to)]
+    open_to_all = sorted(ch.id for ch in c.p.feedback_channels if partners <= set(ch.open_to))
     c.add(
         "feedback_channels.open_to_all",
         open_to_all,
