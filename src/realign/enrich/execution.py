@@ -199,7 +199,7 @@ def _strategy_syncs(c: Collector) -> None:
         "meetings.exec_meetings_adjusting_priorities_y",
         len(adjusted),
         [f"meetings[{i}].priorities_adjusted" for i, _ in recent],
-        "of those, meetings that changed priorities, targets or resources",
+        f"executive meetings within the last {Y} days that changed priorities or resources",
     )
 
 
@@ -225,11 +225,11 @@ def _learning(c: Collector) -> None:
         "learning_log.authors_h",
         sorted({e.author_org for _, e in recent}),
         sources,
-        "partners that wrote those entries",
+        f"partners that wrote learning-log entries within the last {H} days",
     )
     c.add(
         "learning_log.failures_or_lessons_h",
         sum(e.type in (LearningType.FAILURE, LearningType.LESSON) for _, e in recent),
         sources,
-        "of those, failure or lesson entries",
+        f"failure or lesson entries within the last {H} days",
     )

@@ -95,13 +95,13 @@ def _sponsors(c: Collector) -> None:
         "governance.sponsors.missed_meetings",
         missed,
         [f"meetings[{i}].exec_attendance" for *_, i in recent],
-        "per partner, how many of those meetings its sponsor delegated or missed",
+        "per partner, recent executive meetings its sponsor delegated or missed",
     )
     c.add(
         "governance.sponsors.unrecorded_attendance",
         unknown_attendance,
         [f"meetings[{i}].exec_attendance" for *_, i in recent],
-        "sponsor attendance not recorded for those meetings",
+        "partner attendance entries missing from governance.sponsors.recent_exec_meetings",
     )
     for i, partner in enumerate(c.p.partners):
         name = f"partners[{i}].has_alliance_manager"
@@ -248,7 +248,7 @@ def _meeting_discipline(c: Collector) -> None:
         "meetings.without_agenda_or_minutes_h",
         len(lacking),
         [f"meetings[{i}]" for i in lacking],
-        f"of those, meetings without an agenda {AGENDA_LEAD_DAYS} days ahead or without minutes",
+        f"meetings within {H} days lacking an agenda {AGENDA_LEAD_DAYS} days ahead or minutes",
     )
     due = [(i, a) for i, a in enumerate(c.p.action_items) if c.within(a.due, H)]
     closed_in_time = [i for i, a in due if a.closed is not None and a.closed <= a.due]
@@ -272,5 +272,5 @@ def _meeting_discipline(c: Collector) -> None:
         "action_items.closed_on_time_h",
         len(closed_in_time),
         [f"action_items[{i}].closed" for i in closed_in_time],
-        "of those, action items closed by their due date",
+        f"action items due within the last {H} days that were closed by their due date",
     )

@@ -206,13 +206,13 @@ def _kpis(c: Collector) -> None:
         "kpis.joint_with_data_latest",
         len(joint_by_period.get(latest, [])) if latest else 0,
         joint_sources,
-        "jointly agreed KPIs with data in that period",
+        "jointly agreed KPIs with data in kpis.latest_period",
     )
     c.add(
         "kpis.joint_red_latest",
         joint_by_period.get(latest, []).count("red") if latest else 0,
         joint_sources,
-        "of those, how many are red",
+        "jointly agreed KPIs that are red in kpis.latest_period",
     )
 
 

@@ -1,0 +1,40 @@
+"""The documentation stays current with the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import realign
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_derived_fact_is_documented(examples_dir: Path) -> None:
+    documented = (ROOT / "docs" / "facts.md").read_text(encoding="utf-8")
+    names: set[str] = set()
+    for example in ("healthy.toml", "case_study_before.toml"):
+        facts = realign.load_facts(examples_dir / example)
+        names |= {re.sub(r"\[\d+\]", "[i]", name) for name in facts.derived}
+    missing = sorted(name for name in names if f"`{name}`" not in documented)
+    assert missing == []
+
+
+def test_readme_quick_start_is_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    commands = [line for line in block.group(1).splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert "realign facts examples/" in commands[0]
+    assert commands[1].endswith("python -m pytest")
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1]
+    test_command = re.search(r"```sh\n.*?\n(.*?)\n```", section, re.S)
+    assert test_command is not None
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci[-1] == test_command.group(1)
