@@ -24,8 +24,7 @@ def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
 def latest_profiles(c: Collector) -> dict[str, tuple[int, CultureProfile]]:
     """Each partner's most recent culture profile, with its index."""
     latest: dict[str, tuple[int, CultureProfile]] = {}
-    profiles = c.p.culture.profiles if c.p.culture is not None else ()
-    for i, profile in enumerate(profiles):
+    for i, profile in enumerate(c.p.culture.profiles):
         held = latest.get(profile.partner)
         if held is None or profile.assessed > held[1].assessed:
             latest[profile.partner] = (i, profile)
@@ -92,7 +91,7 @@ def _integration(c: Collector) -> None:
     if why := c.gap("culture", "culture.integration_activities"):
         c.unknown(name, description, why)
     else:
-        activities = c.p.culture.integration_activities  # type: ignore[union-attr]
+        activities = c.p.culture.integration_activities
         active = [
             (i, a)
             for i, a in enumerate(activities)
@@ -107,7 +106,7 @@ def _integration(c: Collector) -> None:
         )
     name = "culture.working_agreement_age_days"
     description = "days since the working agreement was agreed (none if there is none)"
-    agreement = c.p.culture.working_agreement if c.p.culture is not None else None
+    agreement = c.p.culture.working_agreement
     if agreement is None or agreement.exists is None:
         c.unknown(
             name,

@@ -188,7 +188,7 @@ def _escalations(c: Collector) -> None:
     c.add(
         "escalations.by_category_h",
         dict(sorted(by_category.items())),
-        [f"escalations[{i}].category" for i, _ in recent],
+        [f"escalations[{i}].{field}" for i, _ in recent for field in ("opened", "category")],
         f"escalations opened within the last {H} days, per category",
     )
     last_q = [i for i, e in enumerate(c.p.escalations) if c.within(e.opened, Q)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from ..hookspecs import hookimpl
 from ..model import Direction, Kpi, KpiPoint, PulseItem, PulseSurvey
@@ -14,7 +15,7 @@ from .factset import DerivedFact, FactSet
 __all__ = ["kpi_rag", "pulse_composite", "realign_enrich_facts"]
 
 #: Amber band around a KPI target (DOMAIN §1.4): within 10% on the wrong side.
-AMBER_TOLERANCE = 0.10
+AMBER_TOLERANCE = Decimal("0.10")
 
 
 @hookimpl(tryfirst=True)
@@ -39,7 +40,9 @@ def kpi_rag(direction: Direction, point: KpiPoint) -> str | None:
     """Green, amber or red for one period (DOMAIN §1.4); None without target and actual."""
     if point.target is None or point.actual is None:
         return None
-    target, actual = point.target, point.actual
+    # Decimal, so that an actual of exactly 90% of the target (1.98 of 2.2) is amber:
+    # in binary floating point 0.9 * 2.2 is 1.9800000000000002.
+    target, actual = Decimal(repr(point.target)), Decimal(repr(point.actual))
     if direction is Direction.HIGHER_BETTER:
         if actual >= target:
             return "green"

@@ -13,7 +13,7 @@ from ..errors import FactError, Problem
 from ..model import Partnership
 from ._checks import check_partnership
 from ._convert import issues_from, leaf_problem, make_converter, unknown_keys
-from ._positions import SourceMap
+from ._positions import Position, SourceMap
 from .source import DEFAULT_MAX_BYTES, FactSource, RawFacts
 
 __all__ = [
@@ -96,10 +96,11 @@ def structure_partnership(
         )
     parts, failed_ids, structure_problems = _structure_parts(data, source)
     problems.extend(structure_problems)
+    source_map = _Lazy(raw)
     facts: Partnership | None = None
     if all(name in parts for name in _REQUIRED_TABLES):
         facts = Partnership(**parts)
-        where = _describer(raw.source_map)
+        where = _describer(source_map)
         for issue in check_partnership(facts, failed_ids=failed_ids, where=where):
             problems.append(
                 Problem(
@@ -113,7 +114,7 @@ def structure_partnership(
                 )
             )
     located = sorted(
-        (_locate(p, raw.source_map) for p in problems),
+        (_locate(p, source_map) for p in problems),
         key=lambda p: (p.line or 0, p.column or 0, str(p.path), p.message),
     )
     if facts is None or any(p.severity == "error" for p in located):
@@ -181,7 +182,20 @@ def _structure_parts(
     return parts, failed_ids, problems
 
 
-def _locate(problem: Problem, source_map: SourceMap) -> Problem:
+class _Lazy:
+    """Builds the source map on first use: a valid file never needs one."""
+
+    def __init__(self, raw: RawFacts) -> None:
+        self._raw = raw
+        self._map: SourceMap | None = None
+
+    def locate(self, path: Path_) -> tuple[Path_, Position] | None:
+        if self._map is None:
+            self._map = self._raw.source_map()
+        return self._map.locate(path)
+
+
+def _locate(problem: Problem, source_map: _Lazy) -> Problem:
     if problem.line is not None:
         return problem
     found = source_map.locate(problem.path)
@@ -191,7 +205,7 @@ def _locate(problem: Problem, source_map: SourceMap) -> Problem:
     return attrs.evolve(problem, line=position.line, column=position.column)
 
 
-def _describer(source_map: SourceMap) -> Any:
+def _describer(source_map: _Lazy) -> Any:
     from ..errors import format_path
 
     def where(path: Path_) -> str:

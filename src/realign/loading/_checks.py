@@ -135,15 +135,14 @@ def _identity(ctx: _Context) -> Iterator[Issue]:
         ((("history", i, "period"), h.period) for i, h in enumerate(f.history)),
         "history period",
     )
-    if f.culture is not None:
-        yield from _duplicates(
-            ctx,
-            (
-                (("culture", "profiles", i), (p.partner, p.assessed.isoformat()))
-                for i, p in enumerate(f.culture.profiles)
-            ),
-            "culture profile (partner, assessed)",
-        )
+    yield from _duplicates(
+        ctx,
+        (
+            (("culture", "profiles", i), (p.partner, p.assessed.isoformat()))
+            for i, p in enumerate(f.culture.profiles)
+        ),
+        "culture profile (partner, assessed)",
+    )
 
 
 # --- references -----------------------------------------------------------------------
@@ -210,15 +209,12 @@ def _references(ctx: _Context) -> Iterator[Issue]:
         yield from _dangling(("resource_commitments", i, "partner"), r.partner, partners, "partner")
     for i, ms in enumerate(f.milestones):
         yield from _dangling(("milestones", i, "owner"), ms.owner, partners, "owner", joint=True)
-    if f.culture is not None:
-        for i, pr in enumerate(f.culture.profiles):
-            yield from _dangling(
-                ("culture", "profiles", i, "partner"), pr.partner, partners, "partner"
-            )
-        for i, act in enumerate(f.culture.integration_activities):
-            for p in act.participants:
-                path = ("culture", "integration_activities", i, "participants", p)
-                yield from _dangling(path, p, partners, "partner")
+    for i, pr in enumerate(f.culture.profiles):
+        yield from _dangling(("culture", "profiles", i, "partner"), pr.partner, partners, "partner")
+    for i, act in enumerate(f.culture.integration_activities):
+        for p in act.participants:
+            path = ("culture", "integration_activities", i, "participants", p)
+            yield from _dangling(path, p, partners, "partner")
     for i, sig in enumerate(f.market_signals):
         for j, o in enumerate(sig.affects_objectives):
             path = ("market_signals", i, "affects_objectives", j)
@@ -263,15 +259,14 @@ def _observed_dates(f: Partnership) -> Iterator[tuple[Path, date | None]]:
         yield ("escalations", i, "resolved"), e.resolved
     for i, ms in enumerate(f.milestones):
         yield ("milestones", i, "completed"), ms.completed
-    if f.culture is not None:
-        for i, p in enumerate(f.culture.profiles):
-            yield ("culture", "profiles", i, "assessed"), p.assessed
-        for i, act in enumerate(f.culture.integration_activities):
-            # A planned activity is dated in the future on purpose.
-            if act.status != "planned":
-                yield ("culture", "integration_activities", i, "date"), act.date
-        if f.culture.working_agreement is not None:
-            yield ("culture", "working_agreement", "agreed"), f.culture.working_agreement.agreed
+    for i, p in enumerate(f.culture.profiles):
+        yield ("culture", "profiles", i, "assessed"), p.assessed
+    for i, act in enumerate(f.culture.integration_activities):
+        # A planned activity is dated in the future on purpose.
+        if act.status != "planned":
+            yield ("culture", "integration_activities", i, "date"), act.date
+    if f.culture.working_agreement is not None:
+        yield ("culture", "working_agreement", "agreed"), f.culture.working_agreement.agreed
     for i, sig in enumerate(f.market_signals):
         yield ("market_signals", i, "observed"), sig.observed
         yield ("market_signals", i, "response_decided"), sig.response_decided

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -51,7 +52,9 @@ def _load_toml(source: FactSource) -> RawFacts:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FactError([_toml_problem(source, text, exc)]) from None
-    return RawFacts(data=data, format="toml", source_map=toml_source_map(text))
+    except RecursionError:
+        raise FactError([_too_deep(source, "TOML")]) from None
+    return RawFacts(data=data, format="toml", positions=functools.partial(toml_source_map, text))
 
 
 def _toml_problem(source: FactSource, text: str, exc: tomllib.TOMLDecodeError) -> Problem:
@@ -113,9 +116,7 @@ def _load_json(source: FactSource) -> RawFacts:
             ]
         ) from None
     except RecursionError:
-        raise FactError(
-            [Problem(source=source.name, code="syntax", message="JSON nesting is too deep")]
-        ) from None
+        raise FactError([_too_deep(source, "JSON")]) from None
     if not isinstance(data, dict):
         raise FactError(
             [
@@ -130,7 +131,17 @@ def _load_json(source: FactSource) -> RawFacts:
                 )
             ]
         )
-    return RawFacts(data=data, format="json", source_map=json_source_map(text))
+    return RawFacts(data=data, format="json", positions=functools.partial(json_source_map, text))
+
+
+def _too_deep(source: FactSource, fmt: str) -> Problem:
+    return Problem(
+        source=source.name,
+        code="syntax",
+        message=f"{fmt} nesting is too deep to read",
+        expected="a fact file nested a few levels deep",
+        hint="is this really a fact file?",
+    )
 
 
 class _NonFiniteError(ValueError):

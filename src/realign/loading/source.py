@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +109,15 @@ class FactSource:
 
 @attrs.frozen(kw_only=True)
 class RawFacts:
-    """A parsed document before validation, with where each of its values was written."""
+    """A parsed document before validation, and how to find where its values were written.
+
+    ``positions`` may be a :class:`SourceMap` or a function that builds one: realign
+    only calls it when it has a problem to locate, so valid files never pay for it.
+    """
 
     data: Mapping[str, Any]
     format: str
-    source_map: SourceMap = attrs.field(factory=lambda: SourceMap({}))
+    positions: SourceMap | Callable[[], SourceMap] = attrs.field(factory=lambda: SourceMap({}))
+
+    def source_map(self) -> SourceMap:
+        return self.positions if isinstance(self.positions, SourceMap) else self.positions()

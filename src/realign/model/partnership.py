@@ -4,7 +4,8 @@ One :class:`Partnership` is the whole content of one fact file. Field names are
 the keys written in the file. Three kinds of absence are kept apart:
 
 * an omitted **collection** (``meetings``, ``culture.profiles`` …) is empty: the
-  consultant looked and found none, so rules about absent practices may fire;
+  consultant looked and found none, so rules about absent practices may fire
+  (``culture`` holds collections, so an omitted ``culture`` is an empty one);
 * an omitted **table** (``governance``, ``culture.working_agreement`` …) and an
   omitted **scalar** are ``None``: not stated, so rules that need them cannot be
   evaluated;
@@ -95,7 +96,6 @@ __all__ = [
     "SteeringMember",
     "WorkingAgreement",
 ]
-
 
 
 def _required(kind: object) -> Any:
@@ -445,7 +445,8 @@ class Partnership:
     escalations: tuple[Escalation, ...] = ()
     resource_commitments: tuple[ResourceCommitment, ...] = ()
     milestones: tuple[Milestone, ...] = ()
-    culture: Culture | None = None
+    # A namespace of arrays, so a file without it states no profiles and no activities.
+    culture: Culture = attrs.field(factory=Culture)
     market_signals: tuple[MarketSignal, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
     kpis: tuple[Kpi, ...] = ()
