@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -20,8 +21,14 @@ GRACE_DAYS = 14
 
 def round_half_away(value: float, places: int = 2) -> float:
     """Round half away from zero, as DOMAIN §0.2 prescribes (``round`` rounds half to even)."""
+    if not math.isfinite(value) or abs(value) >= _NO_FRACTION:
+        # Beyond 2**53 a float has no fractional digits left to round.
+        return value
     quantum = Decimal(1).scaleb(-places)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+_NO_FRACTION = 2.0**53
 
 
 def median(values: Sequence[float]) -> float:
@@ -56,6 +63,9 @@ class Collector:
         return None
 
     def add(self, name: str, value: Any, sources: Iterable[str], description: str) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            self.unknown(name, description, "too large to compute", sources)
+            return
         self.out.append(
             DerivedFact(
                 name=name,

@@ -12,7 +12,7 @@ import pluggy
 from ..errors import FactError, Problem
 from ..model import Partnership
 from ._checks import check_partnership
-from ._convert import issues_from, leaf_problem, make_converter, unknown_keys
+from ._convert import describe, issues_from, leaf_problem, make_converter, unknown_keys
 from ._positions import Position, SourceMap
 from .source import DEFAULT_MAX_BYTES, FactSource, RawFacts
 
@@ -94,14 +94,17 @@ def structure_partnership(
                 severity="warning" if lenient else "error",
             )
         )
-    parts, failed_ids, structure_problems = _structure_parts(data, source)
-    problems.extend(structure_problems)
+    parts = _structure_parts(data, source)
+    problems.extend(parts.problems)
     source_map = _Lazy(raw)
     facts: Partnership | None = None
-    if all(name in parts for name in _REQUIRED_TABLES):
-        facts = Partnership(**parts)
+    if all(name in parts.values for name in _REQUIRED_TABLES):
+        facts = Partnership(**parts.values)
         where = _describer(source_map)
-        for issue in check_partnership(facts, failed_ids=failed_ids, where=where):
+        issues = check_partnership(
+            facts, failed_ids=parts.failed_ids, broken=parts.broken, where=where
+        )
+        for issue in issues:
             problems.append(
                 Problem(
                     source=source,
@@ -122,22 +125,29 @@ def structure_partnership(
     return LoadedPartnership(partnership=facts, source=source, warnings=tuple(located))
 
 
-def _structure_parts(
-    data: Mapping[str, Any], source: str
-) -> tuple[dict[str, Any], dict[str, frozenset[str]], list[Problem]]:
+@attrs.frozen
+class _Parts:
+    values: dict[str, Any]
+    # Ids of records that could not be read: references to them are not dangling.
+    failed_ids: dict[str, frozenset[str]]
+    # Collections that are not arrays at all: nothing is known about their ids.
+    broken: frozenset[str]
+    problems: list[Problem]
+
+
+def _structure_parts(data: Mapping[str, Any], source: str) -> _Parts:
     """Structure each top-level entry, and each record of a collection, on its own.
 
     Keeping the parts that succeed lets the whole-file checks still run, so a
     single bad record never hides the problems of the rest.
     """
-    parts: dict[str, Any] = {}
-    failed_ids: dict[str, frozenset[str]] = {}
-    problems: list[Problem] = []
+    parts = _Parts({}, {}, frozenset(), [])
+    broken: set[str] = set()
     for field in attrs.fields(Partnership):
         name = field.name
         if name not in data:
             if name in _REQUIRED_TABLES:
-                problems.append(
+                parts.problems.append(
                     Problem(
                         source=source,
                         code="missing",
@@ -148,38 +158,57 @@ def _structure_parts(
             continue
         value = data[name]
         field_type: Any = field.type
-        if field.default is attrs.NOTHING or not isinstance(field.default, tuple):
-            try:
-                parts[name] = _CONVERTER.structure(value, field_type)
-            except Exception as exc:
-                problems.extend(leaf_problem(source, p, e) for p, e in issues_from(exc, (name,)))
+        if not isinstance(field.default, tuple):
+            record = _structure_record(value, field_type, (name,), source, parts.problems)
+            if record is not None:
+                parts.values[name] = record
             continue
         if not isinstance(value, list):
-            problems.append(
+            parts.problems.append(
                 Problem(
                     source=source,
                     code="type",
                     path=(name,),
                     message="invalid value",
                     expected=f"an array of tables, written [[{name}]]",
-                    found="a table" if isinstance(value, dict) else type(value).__name__,
+                    found=describe(value),
                 )
             )
+            broken.add(name)
             continue
         (item_type, *_) = field_type.__args__
         good, bad_ids = [], set()
         for index, item in enumerate(value):
-            try:
-                good.append(_CONVERTER.structure(item, item_type))
-            except Exception as exc:
-                problems.extend(
-                    leaf_problem(source, p, e) for p, e in issues_from(exc, (name, index))
-                )
-                if isinstance(item, Mapping) and isinstance(item.get("id"), str):
-                    bad_ids.add(item["id"])
-        parts[name] = tuple(good)
-        failed_ids[name] = frozenset(bad_ids)
-    return parts, failed_ids, problems
+            record = _structure_record(item, item_type, (name, index), source, parts.problems)
+            if record is not None:
+                good.append(record)
+            elif isinstance(item, Mapping) and isinstance(item.get("id"), str):
+                bad_ids.add(item["id"])
+        parts.values[name] = tuple(good)
+        parts.failed_ids[name] = frozenset(bad_ids)
+    return attrs.evolve(parts, broken=frozenset(broken))
+
+
+def _structure_record(
+    value: Any, record_type: Any, path: Path_, source: str, problems: list[Problem]
+) -> Any:
+    """Structure one record, adding its problems; None if it cannot be read at all.
+
+    A record with bad optional fields is read again without them, so that it still
+    takes part in the whole-file checks (its other problems are still reported).
+    """
+    try:
+        return _CONVERTER.structure(value, record_type)
+    except Exception as exc:
+        issues = list(issues_from(exc, path))
+    problems.extend(leaf_problem(source, p, e) for p, e in issues)
+    if not isinstance(value, Mapping):
+        return None
+    bad = {p[len(path)] for p, _ in issues if len(p) > len(path)}
+    try:
+        return _CONVERTER.structure({k: v for k, v in value.items() if k not in bad}, record_type)
+    except Exception:
+        return None
 
 
 class _Lazy:

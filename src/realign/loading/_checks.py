@@ -39,23 +39,30 @@ class _Context:
     facts: Partnership
     # Ids of records that failed to structure: references to them are not dangling.
     failed_ids: Mapping[str, frozenset[str]]
+    # Collections that could not be read at all: any reference into them may be right.
+    broken: frozenset[str]
     where: Callable[[Path], str]
 
-    def ids(self, collection: str) -> frozenset[str]:
-        records = getattr(self.facts, collection)
-        return frozenset(r.id for r in records if r.id is not None) | self.failed_ids.get(
-            collection, frozenset()
-        )
+    def ids(self, *collections: str) -> frozenset[str] | None:
+        """The ids a reference may name, or None when they cannot be known."""
+        if any(c in self.broken for c in collections):
+            return None
+        out: set[str] = set()
+        for collection in collections:
+            out.update(r.id for r in getattr(self.facts, collection) if r.id is not None)
+            out.update(self.failed_ids.get(collection, ()))
+        return frozenset(out)
 
 
 def check_partnership(
     facts: Partnership,
     *,
     failed_ids: Mapping[str, frozenset[str]],
+    broken: frozenset[str] = frozenset(),
     where: Callable[[Path], str],
 ) -> list[Issue]:
     """Every identity, reference, date and consistency problem in *facts*."""
-    ctx = _Context(facts=facts, failed_ids=failed_ids, where=where)
+    ctx = _Context(facts=facts, failed_ids=failed_ids, broken=broken, where=where)
     issues: list[Issue] = []
     for check in (_identity, _references, _dates, _consistency, _data_gaps):
         issues.extend(check(ctx))
@@ -149,9 +156,9 @@ def _identity(ctx: _Context) -> Iterator[Issue]:
 
 
 def _dangling(
-    path: Path, value: str | None, known: Collection[str], what: str, *, joint: bool = False
+    path: Path, value: str | None, known: Collection[str] | None, what: str, *, joint: bool = False
 ) -> Iterator[Issue]:
-    if value is None or value in known or (joint and value == JOINT):
+    if known is None or value is None or value in known or (joint and value == JOINT):
         return
     choices = sorted(known) + ([JOINT] if joint else [])
     guess = closest(value, choices)
@@ -173,7 +180,7 @@ def _references(ctx: _Context) -> Iterator[Issue]:
     kpis = ctx.ids("kpis")
     signals = ctx.ids("market_signals")
     meetings = ctx.ids("meetings")
-    linkable = ctx.ids("milestones") | ctx.ids("escalations") | ctx.ids("decisions")
+    linkable = ctx.ids("milestones", "escalations", "decisions")
 
     if f.assessment.partnership_id != f.partnership.id:
         yield Issue(
@@ -351,7 +358,10 @@ def _at_most(path: Path, value: float | None, limit: float | None, what: str) ->
 
 def _consistency(ctx: _Context) -> Iterator[Issue]:
     f = ctx.facts
-    if len(f.partners) + len(ctx.failed_ids.get("partners", ())) < 2:
+    if (
+        "partners" not in ctx.broken
+        and len(f.partners) + len(ctx.failed_ids.get("partners", ())) < 2
+    ):
         yield Issue(
             path=("partners",),
             code="consistency",

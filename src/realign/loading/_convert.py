@@ -20,6 +20,7 @@ from typing import Any, NewType
 import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, IterableValidationNote
+from cattrs.gen import make_dict_structure_fn
 
 from ..errors import Problem, closest
 from ..model import scales
@@ -56,6 +57,8 @@ def describe(value: object) -> str:
         list: "an array",
         dict: "a table",
     }
+    if value is None:
+        return "null"
     kind = next((k for t, k in kinds.items() if type(value) is t), type(value).__name__)
     if isinstance(value, list | dict):
         return kind
@@ -139,8 +142,49 @@ def make_converter() -> cattrs.Converter:
     for kind in scales.BOUNDS:
         converter.register_structure_hook(kind, _newtype_hook(kind))
     converter.register_structure_hook_factory(_is_mapping, lambda t: _mapping_hook(converter, t))
-    converter.register_unstructure_hook(dt.date, lambda d: d)
+    converter.register_structure_hook_factory(_is_sequence, lambda t: _sequence_hook(converter, t))
+    converter.register_structure_hook_factory(attrs.has, lambda t: _table_hook(converter, t))
     return converter
+
+
+def _table_hook(converter: cattrs.Converter, cls: type) -> Any:
+    # cattrs would index into whatever it is given; check the shape first so that
+    # an array or a number where a table belongs reads as one clear problem.
+    generated: Any = make_dict_structure_fn(cls, converter)
+
+    def structure(value: Any, _: type) -> Any:
+        if not isinstance(value, Mapping):
+            raise Mismatch("a table", value)
+        return generated(value, cls)
+
+    return structure
+
+
+def _is_sequence(t: Any) -> bool:
+    return typing.get_origin(t) is tuple
+
+
+def _sequence_hook(converter: cattrs.Converter, t: Any) -> Any:
+    (item_type, *_) = typing.get_args(t)
+
+    def structure(value: Any, _: type) -> tuple[Any, ...]:
+        # A string is iterable, but "corvid" is not a list of partners.
+        if not isinstance(value, list | tuple):
+            raise Mismatch("an array", value)
+        out: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(value):
+            try:
+                out.append(converter.structure(item, item_type))
+            except Exception as exc:
+                exc.__notes__ = [IterableValidationNote(f"index {index}", index, item_type)]
+                errors.append(exc)
+        if errors:
+            msg = f"While structuring {t}"
+            raise cattrs.IterableValidationError(msg, errors, t)
+        return tuple(out)
+
+    return structure
 
 
 def _is_mapping(t: Any) -> bool:

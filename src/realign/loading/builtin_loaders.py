@@ -6,9 +6,14 @@ import functools
 import json
 import re
 import tomllib
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
 
 from ..errors import FactError, Problem
 from ..hookspecs import hookimpl
+from ._convert import describe
 from ._positions import json_source_map, toml_source_map
 from .source import FactSource, RawFacts
 
@@ -53,7 +58,7 @@ def _load_toml(source: FactSource) -> RawFacts:
     except tomllib.TOMLDecodeError as exc:
         raise FactError([_toml_problem(source, text, exc)]) from None
     except RecursionError:
-        raise FactError([_too_deep(source, "TOML")]) from None
+        raise FactError([_too_deep(source, "TOML", text)]) from None
     return RawFacts(data=data, format="toml", positions=functools.partial(toml_source_map, text))
 
 
@@ -88,8 +93,19 @@ def _excerpt(text: str, line: int) -> str | None:
 def _load_json(source: FactSource) -> RawFacts:
     text = source.read_text()
     _empty(source, text, "JSON")
+    duplicated: list[tuple[int, str]] = []
+
+    def build_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        # json keeps the last of two equal keys without a word; TOML refuses them.
+        obj: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in obj:
+                duplicated.append((id(obj), key))
+            obj[key] = value
+        return obj
+
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=build_object)
     except json.JSONDecodeError as exc:
         raise FactError(
             [
@@ -104,19 +120,22 @@ def _load_json(source: FactSource) -> RawFacts:
             ]
         ) from None
     except _NonFiniteError as exc:
+        line, column = _position(text, _first_constant(text, exc.token))
         raise FactError(
             [
                 Problem(
                     source=source.name,
                     code="syntax",
-                    message="JSON syntax error: non-standard number",
+                    line=line,
+                    column=column,
+                    message=f"JSON syntax error: {exc.token} is not a JSON number",
                     expected="a finite number",
                     found=exc.token,
                 )
             ]
         ) from None
     except RecursionError:
-        raise FactError([_too_deep(source, "JSON")]) from None
+        raise FactError([_too_deep(source, "JSON", text)]) from None
     if not isinstance(data, dict):
         raise FactError(
             [
@@ -127,18 +146,109 @@ def _load_json(source: FactSource) -> RawFacts:
                     column=1,
                     message="the document must be a JSON object",
                     expected="an object with 'assessment' and 'partnership'",
-                    found=type(data).__name__,
+                    found=describe(data),
                 )
             ]
         )
-    return RawFacts(data=data, format="json", positions=functools.partial(json_source_map, text))
+    positions = functools.partial(json_source_map, text)
+    problems = list(_json_value_problems(source, data, duplicated))
+    if problems:
+        source_map = positions()
+        located = []
+        for problem in problems:
+            found = source_map.locate(problem.path)
+            if found is not None:
+                problem = attrs.evolve(problem, line=found[1].line, column=found[1].column)
+            located.append(problem)
+        raise FactError(sorted(located, key=lambda p: (p.line or 0, p.column or 0)))
+    return RawFacts(data=data, format="json", positions=positions)
 
 
-def _too_deep(source: FactSource, fmt: str) -> Problem:
+def _json_value_problems(
+    source: FactSource, data: dict[str, Any], duplicated: list[tuple[int, str]]
+) -> Iterator[Problem]:
+    """Duplicate keys, and strings no UTF-8 file can hold (lone surrogates from escapes)."""
+    duplicate_keys: dict[int, list[str]] = {}
+    for obj_id, key in duplicated:
+        duplicate_keys.setdefault(obj_id, []).append(key)
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key in duplicate_keys.get(id(node), ()):
+                yield Problem(
+                    source=source.name,
+                    code="duplicate",
+                    path=(*path, key),
+                    message=f"key {key!r} appears more than once in the same object",
+                    hint="only one value can be kept; remove the other",
+                )
+            for key, value in node.items():
+                if _SURROGATE.search(key):
+                    yield _surrogate_problem(source, (*path, key), key)
+                stack.append(((*path, key), value))
+        elif isinstance(node, list):
+            stack.extend(((*path, index), value) for index, value in enumerate(node))
+        elif isinstance(node, str) and _SURROGATE.search(node):
+            yield _surrogate_problem(source, path, node)
+
+
+def _surrogate_problem(source: FactSource, path: tuple[str | int, ...], text: str) -> Problem:
+    return Problem(
+        source=source.name,
+        code="encoding",
+        path=path,
+        found=ascii(text),
+        message="a \\u escape names half of a surrogate pair, which is not a character",
+        expected="a complete character, such as \\ud83d\\ude00 written together",
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+_NESTING_TOKENS = re.compile(
+    r'"""[\s\S]*?"""'  # TOML multi-line basic string
+    r"|'''[\s\S]*?'''"  # TOML multi-line literal string
+    r'|"(?:[^"\\\n]|\\.)*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|[\[\]{}]"
+)
+#: Fact files nest about five levels; past this the reader gives up.
+NESTING_LIMIT = 64
+
+
+def _first_constant(text: str, token: str) -> int:
+    for match in _JSON_TOKENS.finditer(text):
+        if match.group(1) == token:
+            return match.start()
+    return 0
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _too_deep(source: FactSource, fmt: str, text: str) -> Problem:
+    depth = 0
+    offset = 0
+    for match in _NESTING_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > NESTING_LIMIT:
+                offset = match.start()
+                break
+        elif token in ("]", "}"):
+            depth -= 1
+    line, column = _position(text, offset)
     return Problem(
         source=source.name,
         code="syntax",
-        message=f"{fmt} nesting is too deep to read",
+        line=line,
+        column=column,
+        message=f"{fmt} nesting is too deep to read: it passes {NESTING_LIMIT} levels here",
         expected="a fact file nested a few levels deep",
         hint="is this really a fact file?",
     )
