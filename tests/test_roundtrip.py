@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import math
 import re
 import tomllib
 from collections import Counter
@@ -32,6 +31,8 @@ from realign.model import (
     HealthCheck,
     Kpi,
     KpiPoint,
+    Meeting,
+    MeetingType,
     Partner,
     PartnershipProfile,
     PartnershipType,
@@ -49,6 +50,7 @@ from realign.testing.strategies import (
 
 Path = tuple[str | int, ...]
 FORMATS = ("json", "toml")
+SCHEMA = Draft202012Validator(realign.facts_schema())
 
 
 def load(text: str, fmt: str) -> Partnership:
@@ -105,7 +107,7 @@ def test_partnerships_refuse_fewer_than_two_partners() -> None:
 def test_json_round_trip_is_exact_and_matches_the_schema(p: Partnership) -> None:
     text = realign.dump_partnership(p, "json")
     assert load(text, "json") == p
-    Draft202012Validator(realign.facts_schema()).validate(json.loads(text))
+    SCHEMA.validate(json.loads(text))
 
 
 # toml 0.10.2 (the writer behind dump_partnership(p, "toml")) mangles some strings
@@ -303,8 +305,8 @@ def _leaves(data: Any, path: Path = ()) -> list[Path]:
 
 
 @st.composite
-def mutations(draw: st.DrawFn, p: Partnership, fmt: str) -> tuple[str, Path, dict[str, Any]]:
-    """One invalidating edit of *p*'s data: (kind, path it concerns, mutated data)."""
+def mutations(draw: st.DrawFn, p: Partnership, fmt: str, kind: str) -> tuple[Path, dict[str, Any]]:
+    """One invalidating edit of *kind* to *p*'s data: (path it concerns, mutated data)."""
     data = to_data(p)
     nodes = _model_nodes(p)
     required = [
@@ -314,14 +316,14 @@ def mutations(draw: st.DrawFn, p: Partnership, fmt: str) -> tuple[str, Path, dic
         if field.default is attrs.NOTHING and _exists(data, (*path, field.name))
     ]
     references: list[tuple[Path, str]] = []
-    for records, field, kind in REFERENCES:
+    for records, field, site in REFERENCES:
         for record in _expand(data, records):
             here = (*record, field)
             if not _exists(data, here):
                 continue
-            if kind == "value":
+            if site == "value":
                 references.append((here, "value"))
-            elif kind == "items":
+            elif site == "items":
                 references += [((*here, i), "value") for i in range(len(_get(data, here)))]
             else:
                 references += [((*here, key), "key") for key in _get(data, here)]
@@ -331,8 +333,6 @@ def mutations(draw: st.DrawFn, p: Partnership, fmt: str) -> tuple[str, Path, dic
         parent = _get(data, path[:-1])
         return fmt == "json" or not (isinstance(parent, list) and isinstance(parent[0], dict))
 
-    kinds = ["drop", "retype", "unknown"] + (["dangle"] if references else [])
-    kind = draw(st.sampled_from(kinds))
     mutated = copy.deepcopy(data)
     if kind == "drop":
         path = draw(st.sampled_from(required))
@@ -348,6 +348,7 @@ def mutations(draw: st.DrawFn, p: Partnership, fmt: str) -> tuple[str, Path, dic
         path = (*draw(st.sampled_from([n for n, _ in nodes])), UNKNOWN_KEY)
         _get(mutated, path[:-1])[path[-1]] = draw(st.sampled_from([1, "x", True]))
     else:
+        assert kind == "dangle"
         path, how = draw(st.sampled_from(references))
         parent = _get(mutated, path[:-1])
         if how == "value":
@@ -355,7 +356,7 @@ def mutations(draw: st.DrawFn, p: Partnership, fmt: str) -> tuple[str, Path, dic
         else:
             parent[DANGLING] = parent.pop(path[-1])
             path = (*path[:-1], DANGLING)
-    return kind, path, mutated
+    return path, mutated
 
 
 EXPECTED_CODES = {
@@ -366,11 +367,13 @@ EXPECTED_CODES = {
 }
 
 
+@pytest.mark.parametrize("kind", sorted(EXPECTED_CODES))
 @pytest.mark.parametrize("fmt", FORMATS)
 @given(data=st.data())
-def test_mutated_facts_raise_located_fact_errors(fmt: str, data: st.DataObject) -> None:
+@settings(max_examples=25)
+def test_mutated_facts_raise_located_fact_errors(fmt: str, kind: str, data: st.DataObject) -> None:
     p = data.draw(partnerships(toml_safe=fmt == "toml"))
-    kind, path, mutated = data.draw(mutations(p, fmt))
+    path, mutated = data.draw(mutations(p, fmt, kind))
     note(f"{kind} at {path}")
     text = json_text(mutated) if fmt == "json" else toml.dumps(mutated)
     parsed = json.loads(text) if fmt == "json" else tomllib.loads(text)
@@ -385,7 +388,10 @@ def test_mutated_facts_raise_located_fact_errors(fmt: str, data: st.DataObject) 
             assert problem.line is not None, f"unlocated: {problem}"
             assert problem.column is not None
             assert 1 <= problem.line <= lines
-    # The edit itself is reported, at its own path (a dropped key at the key's path).
+    if fmt == "json" and kind != "dangle":
+        # The schema sees every structural mistake the loader reports (not references).
+        assert not SCHEMA.is_valid(parsed)
+    # The edit itself is reported, at its own path (a dropped table as a missing table).
     if kind == "drop" and len(path) == 1:
         assert any(p.code == "missing" and not p.path for p in problems)
         return
@@ -399,104 +405,49 @@ def test_mutated_facts_raise_located_fact_errors(fmt: str, data: st.DataObject) 
 # --- enrichment -----------------------------------------------------------------------
 
 
-def _moderate(p: Partnership) -> Partnership:
-    """*p* with every unbounded number folded into a plausible range (|x| < 1e4, or 0).
-
-    Used to keep the enrichment properties about everything but the known overflow
-    (see test_enrichment_is_total_on_extreme_numbers).
-    """
-
-    def fold(x: float | None) -> float | None:
-        if x is None or x == 0 or 1e-3 <= abs(x) <= 1e4:
-            return x
-        folded = math.fmod(abs(x), 1e4)
-        return math.copysign(folded if folded >= 1e-3 else 0.0, x)
-
-    money = p.partnership.value_at_stake
-    return attrs.evolve(
-        p,
-        partnership=attrs.evolve(
-            p.partnership,
-            value_at_stake=attrs.evolve(money, amount=fold(money.amount)) if money else None,
-        ),
-        kpis=tuple(
-            attrs.evolve(
-                k,
-                series=tuple(
-                    attrs.evolve(s, target=fold(s.target), actual=fold(s.actual)) for s in k.series
-                ),
-            )
-            for k in p.kpis
-        ),
-        resource_commitments=tuple(
-            attrs.evolve(r, committed=fold(r.committed), delivered=fold(r.delivered))
-            for r in p.resource_commitments
-        ),
-        feedback_channels=tuple(
-            attrs.evolve(f, median_response_days=fold(f.median_response_days))
-            for f in p.feedback_channels
+# Regression examples: both once overflowed decimal rounding (InvalidOperation).
+HUGE_DELIVERY = _minimal(
+    resource_commitments=(
+        ResourceCommitment(
+            partner="a", resource="budget", period="2025-Q2", committed=1e-300, delivered=1e300
         ),
     )
-
-
-@given(partnerships().map(_moderate))
-def test_enrichment_is_total_on_valid_input(p: Partnership) -> None:
-    facts = realign.enrich(p, realign.get_plugin_manager(load_entrypoints=False))
-    assert facts.partnership is p
-    text = realign.dump_partnership(p, "json")
-    loaded = realign.load_facts(
-        FactSource.from_text(text, format="json"),
-        plugin_manager=realign.get_plugin_manager(load_entrypoints=False),
-    )
-    assert loaded.derived == facts.derived
-
-
-def _extreme(**changes: Any) -> Partnership:
-    return _minimal(**changes)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=ArithmeticError,
-    reason=(
-        "realign.enrich._base.round_half_away quantizes with the default decimal "
-        "context (28 digits): decimal.InvalidOperation for a ratio of 1e24 or more "
-        "(4 places) or 1e26 (2 places), and for inf when a float division overflows; "
-        "reached by resource_commitments[i].delivery_ratio and "
-        "kpis[i].change_vs_two_periods_pct on valid amounts"
+)
+HUGE_KPI_SWING = _minimal(
+    kpis=(
+        Kpi(
+            id="K",
+            name="K",
+            direction=Direction.HIGHER_BETTER,
+            series=tuple(
+                KpiPoint(period=f"2025-Q{q}", actual=v)
+                for q, v in ((1, 1e-300), (2, 1.0), (3, 1e300))
+            ),
+        ),
     ),
+    assessment=Assessment(id="A", partnership_id="P", as_of=dt.date(2025, 9, 30), period="2025-Q3"),
 )
+
+
+def _json_friendly(value: Any) -> str:
+    """Strict JSON (no NaN or Infinity), dates as ISO strings: what DerivedFact promises."""
+    return json.dumps(value, allow_nan=False, default=lambda d: d.isoformat())
+
+
 @given(partnerships())
-@example(
-    _extreme(
-        resource_commitments=(
-            ResourceCommitment(
-                partner="a", resource="budget", period="2025-Q2", committed=1.0, delivered=1e30
-            ),
-        )
-    )
-)
-@example(
-    _extreme(
-        kpis=(
-            Kpi(
-                id="K",
-                name="K",
-                direction=Direction.HIGHER_BETTER,
-                series=tuple(
-                    KpiPoint(period=f"2025-Q{q}", actual=v)
-                    for q, v in ((1, 1e-300), (2, 1.0), (3, 1e300))
-                ),
-            ),
-        ),
-        assessment=Assessment(
-            id="A", partnership_id="P", as_of=dt.date(2025, 9, 30), period="2025-Q3"
-        ),
-    )
-)
-@settings(max_examples=5)
-def test_enrichment_is_total_on_extreme_numbers(p: Partnership) -> None:
-    realign.enrich(p, realign.get_plugin_manager(load_entrypoints=False))
+@example(HUGE_DELIVERY)
+@example(HUGE_KPI_SWING)
+def test_enrichment_is_total_on_valid_input(p: Partnership) -> None:
+    pm = realign.get_plugin_manager(load_entrypoints=False)
+    facts = realign.enrich(p, pm)
+    assert facts.partnership is p
+    for fact in facts.derived.values():
+        _json_friendly(fact.value)
+        assert fact.known or fact.value is None
+    text = realign.dump_partnership(p, "json")
+    loaded = realign.load_facts(FactSource.from_text(text, format="json"), plugin_manager=pm)
+    assert loaded.derived == facts.derived
+    assert loaded.unknown == facts.unknown
 
 
 # --- enrichment ignores record order --------------------------------------------------
@@ -552,10 +503,21 @@ def _canonical(p: Partnership, value: Any) -> Any:
     return ("@", repr(node), rest) if resolved else value
 
 
+# Derived facts whose value is still a list in [[partners]] order; compared as
+# multisets here, and pinned by test_unrecorded_attendance_ignores_partner_order.
+PARTNER_ORDER_BUGS = {"governance.sponsors.unrecorded_attendance"}
+
+
 def _derived_view(p: Partnership, facts: realign.FactSet) -> dict[str, Any]:
+    def value(name: str, fact: realign.DerivedFact) -> Any:
+        canonical = _canonical(p, fact.value)
+        if name in PARTNER_ORDER_BUGS and isinstance(canonical, list):
+            return Counter(map(repr, canonical))
+        return canonical
+
     return {
         name: (
-            _canonical(p, fact.value),
+            value(name, fact),
             fact.unknown,
             fact.description,
             Counter(repr(_canonical(p, s)) for s in fact.sources),
@@ -565,7 +527,7 @@ def _derived_view(p: Partnership, facts: realign.FactSet) -> dict[str, Any]:
     }
 
 
-@given(partnerships().map(_moderate), st.randoms(use_true_random=False))
+@given(partnerships(), st.randoms(use_true_random=False))
 def test_enrichment_ignores_the_order_of_records(p: Partnership, rnd: Any) -> None:
     pm = realign.get_plugin_manager(load_entrypoints=False)
     shuffled = _shuffled(p, rnd)
@@ -574,3 +536,19 @@ def test_enrichment_ignores_the_order_of_records(p: Partnership, rnd: Any) -> No
     assert before.keys() == after.keys()
     for name in before:
         assert before[name] == after[name], name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "realign.enrich.governance._sponsors builds governance.sponsors.unrecorded_attendance "
+        "partner by partner in [[partners]] order, so reordering partners reorders the list"
+    ),
+)
+def test_unrecorded_attendance_ignores_partner_order() -> None:
+    meeting = Meeting(id="M", date=dt.date(2025, 6, 1), type=MeetingType.STEERING_COMMITTEE)
+    p = _minimal(meetings=(meeting,))
+    reordered = attrs.evolve(p, partners=p.partners[::-1])
+    pm = realign.get_plugin_manager(load_entrypoints=False)
+    name = "governance.sponsors.unrecorded_attendance"
+    assert realign.enrich(p, pm).value(name) == realign.enrich(reordered, pm).value(name)

@@ -81,13 +81,15 @@ def _sponsors(c: Collector) -> None:
         f"the last {SPONSOR_LOOKBACK} steering-committee or strategy-sync meetings within {Y} days",
     )
     missed: dict[str, int] = {}
-    unknown_attendance: list[str] = []
+    unknown_attendance: list[tuple[object, str, str, str]] = []
     for partner in c.p.partners:
         count = 0
         for *_, i in recent:
             attendance = c.p.meetings[i].exec_attendance.get(partner.id)
             if attendance is None:
-                unknown_attendance.append(f"meetings[{i}].exec_attendance.{partner.id}")
+                meeting = c.p.meetings[i]
+                path = f"meetings[{i}].exec_attendance.{partner.id}"
+                unknown_attendance.append((meeting.date, meeting.id, partner.id, path))
             elif attendance is not Attendance.SPONSOR:
                 count += 1
         missed[partner.id] = count
@@ -99,7 +101,7 @@ def _sponsors(c: Collector) -> None:
     )
     c.add(
         "governance.sponsors.unrecorded_attendance",
-        unknown_attendance,
+        [path for *_, path in sorted(unknown_attendance)],
         [f"meetings[{i}].exec_attendance" for *_, i in recent],
         "partner attendance entries missing from governance.sponsors.recent_exec_meetings",
     )
