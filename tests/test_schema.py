@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
 
 from realign import facts_schema
 from realign.cli import main
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _iso(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_iso(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+from realign.loading.dump import jsonable
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +25,7 @@ def validator() -> jsonschema.Draft202012Validator:
 def test_the_examples_validate(
     validator: jsonschema.Draft202012Validator, examples_dir: Path, name: str
 ) -> None:
-    data = _iso(tomllib.loads((examples_dir / name).read_text(encoding="utf-8")))
+    data = jsonable(tomllib.loads((examples_dir / name).read_text(encoding="utf-8")))
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
     assert errors == []
 
@@ -44,7 +33,7 @@ def test_the_examples_validate(
 def test_the_schema_rejects_what_the_loader_rejects(
     validator: jsonschema.Draft202012Validator, examples_dir: Path
 ) -> None:
-    data = _iso(tomllib.loads((examples_dir / "healthy.toml").read_text(encoding="utf-8")))
+    data = jsonable(tomllib.loads((examples_dir / "healthy.toml").read_text(encoding="utf-8")))
     data["objectives"][0]["priority"]["helix"] = 6
     data["partners"][0]["nickname"] = "H"
     data["meetings"][0]["type"] = "board"

@@ -15,21 +15,11 @@ from rich.text import Text
 from ._version import __version__
 from .enrich import FactSet
 from .errors import Problem
-from .loading.dump import to_data
+from .loading.dump import jsonable, to_data
 
 __all__ = ["FACTS_DOCUMENT_SCHEMA", "facts_document", "print_facts", "to_json"]
 
 FACTS_DOCUMENT_SCHEMA = "realign/facts@1"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def facts_document(
@@ -40,10 +30,10 @@ def facts_document(
         "schema": FACTS_DOCUMENT_SCHEMA,
         "realign_version": __version__,
         "source": source,
-        "partnership": _jsonable(to_data(facts.partnership)),
+        "partnership": jsonable(to_data(facts.partnership)),
         "derived": {
             name: {
-                "value": _jsonable(fact.value),
+                "value": jsonable(fact.value),
                 "known": fact.known,
                 "unknown_reason": fact.unknown,
                 "description": fact.description,

@@ -12,19 +12,10 @@ import pluggy
 import pytest
 
 from realign import FactError, FactSource, Partnership, load_partnership
+from realign.loading.dump import jsonable
 from realign.model import MeetingType, PartnershipType
 
 EXAMPLES = ("healthy.toml", "case_study_before.toml")
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _iso(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_iso(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _toml_text(examples_dir: Path, name: str) -> str:
@@ -52,7 +43,7 @@ def test_the_same_facts_as_json_load_into_an_equal_partnership(
     examples_dir: Path, name: str
 ) -> None:
     data = tomllib.loads(_toml_text(examples_dir, name))
-    text = json.dumps(_iso(data), indent=1)
+    text = json.dumps(jsonable(data), indent=1)
     from_json = load_partnership(FactSource.from_text(text, name="x.json", format="json"))
     from_toml = load_partnership(examples_dir / name)
     assert from_json.partnership == from_toml.partnership
@@ -78,7 +69,7 @@ def _mutated(examples_dir: Path, edit: Any) -> FactSource:
     data = tomllib.loads(_toml_text(examples_dir, "case_study_before.toml"))
     edit(data)
     return FactSource.from_text(
-        json.dumps(_iso(data), indent=2), name="mutated.json", format="json"
+        json.dumps(jsonable(data), indent=2), name="mutated.json", format="json"
     )
 
 
@@ -204,7 +195,7 @@ def test_a_plugin_loader_can_take_over_a_format(
             return RawFacts(data=json.loads(source.read_text())["facts"], format="envelope")
 
     plugin_manager.register(EnvelopeLoader())
-    data = _iso(tomllib.loads(_toml_text(examples_dir, "healthy.toml")))
+    data = jsonable(tomllib.loads(_toml_text(examples_dir, "healthy.toml")))
     text = json.dumps({"exported": "2025-07-01", "facts": data})
     loaded = load_partnership(
         FactSource.from_text(text, name="x.envelope", format="envelope"),

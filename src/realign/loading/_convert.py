@@ -12,7 +12,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import StrEnum
 from functools import cache
 from typing import Any, NewType
@@ -171,18 +171,13 @@ def _sequence_hook(converter: cattrs.Converter, t: Any) -> Any:
         # A string is iterable, but "corvid" is not a list of partners.
         if not isinstance(value, list | tuple):
             raise Mismatch("an array", value)
-        out: list[Any] = []
-        errors: list[Exception] = []
-        for index, item in enumerate(value):
-            try:
-                out.append(converter.structure(item, item_type))
-            except Exception as exc:
-                exc.__notes__ = [IterableValidationNote(f"index {index}", index, item_type)]
-                errors.append(exc)
-        if errors:
-            msg = f"While structuring {t}"
-            raise cattrs.IterableValidationError(msg, errors, t)
-        return tuple(out)
+        items = _each(
+            t,
+            enumerate(value),
+            lambda pair: converter.structure(pair[1], item_type),
+            lambda pair: pair[0],
+        )
+        return tuple(items)
 
     return structure
 
@@ -197,20 +192,37 @@ def _mapping_hook(converter: cattrs.Converter, t: Any) -> Any:
     def structure(value: Any, _: type) -> dict[Any, Any]:
         if not isinstance(value, Mapping):
             raise Mismatch("a table", value)
-        out: dict[Any, Any] = {}
-        errors: list[Exception] = []
-        for key, item in value.items():
-            try:
-                out[converter.structure(key, key_type)] = converter.structure(item, value_type)
-            except Exception as exc:
-                exc.__notes__ = [IterableValidationNote(f"key {key!r}", key, value_type)]
-                errors.append(exc)
-        if errors:
-            msg = f"While structuring {t}"
-            raise cattrs.IterableValidationError(msg, errors, t)
-        return out
+        pairs = _each(
+            t,
+            value.items(),
+            lambda kv: (
+                converter.structure(kv[0], key_type),
+                converter.structure(kv[1], value_type),
+            ),
+            lambda kv: kv[0],
+        )
+        return dict(pairs)
 
     return structure
+
+
+def _each(
+    t: Any, items: Iterable[Any], structure: Callable[[Any], Any], step: Callable[[Any], Any]
+) -> list[Any]:
+    """Structure every item, and raise all their errors together, each noted with its step."""
+    out: list[Any] = []
+    errors: list[Exception] = []
+    for item in items:
+        try:
+            out.append(structure(item))
+        except Exception as exc:
+            where = step(item)
+            exc.__notes__ = [IterableValidationNote(f"at {where!r}", where, t)]
+            errors.append(exc)
+    if errors:
+        msg = f"While structuring {t}"
+        raise cattrs.IterableValidationError(msg, errors, t)
+    return out
 
 
 def issues_from(exc: BaseException, path: Path = ()) -> Iterator[tuple[Path, BaseException]]:

@@ -20,7 +20,7 @@ from toml.decoder import InlineTableDict
 
 from ..model import Partnership
 
-__all__ = ["dump_partnership", "to_data"]
+__all__ = ["dump_partnership", "jsonable", "to_data"]
 
 
 def to_data(partnership: Partnership) -> dict[str, Any]:
@@ -50,18 +50,22 @@ def _plain(value: Any, mapping_type: type[dict[str, Any]]) -> Any:
     return value
 
 
-def _json_default(value: object) -> str:
+def jsonable(value: Any) -> Any:
+    """*value* with dates as ``YYYY-MM-DD`` strings and tuples as lists: the JSON form."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    msg = f"cannot write {type(value).__name__} as JSON"
-    raise TypeError(msg)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def dump_partnership(partnership: Partnership, format: str = "toml") -> str:
     """Serialise *partnership* as ``"toml"`` or ``"json"`` text."""
     if format == "json":
-        data = to_data(partnership)
-        return json.dumps(data, default=_json_default, indent=2, ensure_ascii=False) + "\n"
+        data = jsonable(to_data(partnership))
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if format == "toml":
         return toml.dumps(_record(partnership, _InlineTable), encoder=_TomlEncoder())
     msg = f"unknown format {format!r}; expected 'toml' or 'json'"

@@ -103,7 +103,6 @@ from ..model.scales import (
 )
 
 __all__ = [
-    "TOML_UNSAFE_CHARACTERS",
     "dates_before",
     "free_text",
     "identifiers",
@@ -116,34 +115,28 @@ T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")
 
-#: Characters that ``toml`` 0.10.2 (the writer behind ``dump_partnership(p, "toml")``)
-#: cannot write: every character that Python's ``repr`` renders as a ``\xNN`` escape,
-#: i.e. the C0 controls other than tab, newline and carriage return, DEL, the C1
-#: controls, NO-BREAK SPACE and SOFT HYPHEN. ``toml.dumps`` turns them into invalid
-#: or different text, or raises IndexError. It also garbles a backslash followed by
-#: ``x``. ``free_text(toml_safe=True)`` avoids both.
-TOML_UNSAFE_CHARACTERS: frozenset[str] = frozenset(
-    chr(c) for c in range(0x100) if repr(chr(c)).startswith("'\\x")
-)
-
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
 # Characters that may sit inside an identifier: they force quoting in TOML keys
 # and bracketed segments in error paths, which is worth exercising.
 _ID_INNER = (" ", ".", "é", "·", "/", ":", "'")
 # Characters that break naive writers and scanners, drawn more often than chance.
-_TRICKY = ('"', "'", "\\", "\n", "\r", "\t", "#", "=", "[", "]", "{", "}", ",", "é", "😀", "\u2028")
+_TRICKY = (
+    *('"', "'", "\\", "\n", "\r", "\t", "#", "=", "[", "]", "{", "}", ",", "x", "u"),
+    *("\x00", "\x1b", "\x7f", "\x85", "\xa0", "\xad", "\u2028", "\ufeff", "é", "😀"),
+)
 _PHRASES = (
     "Helix Diagnostics",
     "Nimbus Analytics — Connected Lab Insights",
     'The "joint" roadmap',
     "it's late",
     "line one\nline two",
-    "C:\\temp\\notes",
+    "C:\\temp\\notes\\x64",
     "Ünïcødé ✓ 合作",
     "",
     " padded ",
 )
 _AS_OF_RANGE = (date(2001, 1, 1), date(2039, 12, 31))
+_AS_OF_LIMITS = (date(1100, 1, 1), date(9900, 12, 31))
 # Days back from as_of; the window edges of the enrichers (91, 182, 365 days) are
 # drawn more often, so rules meet "just inside" and "just outside" every window.
 _WINDOW_EDGES = (0, 1, 90, 91, 92, 181, 182, 183, 364, 365, 366, 730)
@@ -182,20 +175,18 @@ def partner_ids(*, min_size: int = 2, max_size: int = 4) -> st.SearchStrategy[li
     return _unique_ids(min_size, max_size)
 
 
-def free_text(*, toml_safe: bool = False, max_size: int = 30) -> st.SearchStrategy[str]:
+def free_text(*, max_size: int = 30) -> st.SearchStrategy[str]:
     """Names, titles and notes: realistic phrases, and arbitrary Unicode with quotes,
-    backslashes, newlines and other characters that trouble writers and scanners.
+    backslashes, newlines, control characters and other characters that trouble
+    writers and scanners.
 
     Args:
-        toml_safe: leave out what ``toml`` 0.10.2 cannot write (see
-            :data:`TOML_UNSAFE_CHARACTERS`), so that ``dump_partnership(p, "toml")``
-            round-trips. JSON needs no such restriction.
         max_size: the longest generated string, in characters.
 
     Returns:
         A strategy of strings, possibly empty.
     """
-    return _free_text(toml_safe, max_size)
+    return _free_text(max_size)
 
 
 def dates_before(as_of: date, *, max_days: int = 1100) -> st.SearchStrategy[date]:
@@ -234,16 +225,13 @@ def _unique_ids(min_size: int, max_size: int) -> st.SearchStrategy[list[Identifi
 
 
 @_cached
-def _free_text(toml_safe: bool, max_size: int) -> st.SearchStrategy[str]:
-    characters = st.characters(
-        codec="utf-8",
-        exclude_characters=TOML_UNSAFE_CHARACTERS if toml_safe else None,
-    )
+def _free_text(max_size: int) -> st.SearchStrategy[str]:
+    # Any Unicode scalar value but surrogates, which UTF-8 cannot encode: control
+    # characters, NUL and U+2028 included, as a consultant's paste can contain them.
+    characters = st.characters(codec="utf-8")
     arbitrary = st.text(st.one_of(st.sampled_from(_TRICKY), characters), max_size=max_size)
-    if toml_safe:
-        # toml 0.10.2 mistakes a written backslash followed by "x" for an escape.
-        arbitrary = arbitrary.map(lambda s: s.replace("\\x", "\\ x"))
-    return st.one_of(st.sampled_from(_PHRASES), arbitrary)
+    phrases = [phrase for phrase in _PHRASES if len(phrase) <= max_size]
+    return st.one_of(st.sampled_from(phrases), arbitrary)
 
 
 @_cached
@@ -355,7 +343,6 @@ class _Ctx:
     draw: Draw
     as_of: date
     period: Period
-    toml_safe: bool
     partners: tuple[Identifier, ...]
     objectives: tuple[Identifier, ...]
     kpis: tuple[Identifier, ...]
@@ -365,7 +352,7 @@ class _Ctx:
 
     @property
     def text(self) -> st.SearchStrategy[str]:
-        return _free_text(self.toml_safe, 30)
+        return _free_text(30)
 
     def maybe_text(self) -> str | None:
         return self.draw(_opt(self.text))
@@ -653,9 +640,7 @@ def _pulse_survey(c: _Ctx) -> PulseSurvey:
 
 
 def _health_check(c: _Ctx, hid: Identifier | None) -> HealthCheck:
-    # toml 0.10.2 drops an empty table nested in an array of tables, so in a TOML
-    # dump a partner with an empty score table would vanish.
-    ratings = _table(tuple(HealthDimension), _LIKERT, 1 if c.toml_safe else 0)
+    ratings = _table(tuple(HealthDimension), _LIKERT)
     total = c.maybe(_count(30))
     return HealthCheck(
         id=hid,
@@ -731,7 +716,7 @@ def _profile(c: _Ctx, partnership_id: Identifier) -> PartnershipProfile:
 
 @st.composite
 def _partnership(
-    draw: Draw, min_partners: int, max_partners: int, as_of: date | None, toml_safe: bool
+    draw: Draw, min_partners: int, max_partners: int, as_of: date | None
 ) -> Partnership:
     day = as_of if as_of is not None else draw(st.dates(*_AS_OF_RANGE))
     # Usually the quarter of as_of; a neighbouring quarter is valid too.
@@ -745,7 +730,6 @@ def _partnership(
         draw=draw,
         as_of=day,
         period=period,
-        toml_safe=toml_safe,
         partners=tuple(draw(_unique_ids(min_partners, max_partners))),
         objectives=ids["objectives"],
         kpis=ids["kpis"],
@@ -824,7 +808,6 @@ def partnerships(
     min_partners: int = 2,
     max_partners: int = 4,
     as_of: date | None = None,
-    toml_safe: bool = False,
 ) -> st.SearchStrategy[Partnership]:
     """Valid partnerships: every one passes realign's loader validation.
 
@@ -840,15 +823,13 @@ def partnerships(
         min_partners: the fewest partners (at least two for a valid partnership).
         max_partners: the most partners.
         as_of: fix the assessment date; without it, dates from 2001 to 2039.
-        toml_safe: avoid what ``toml`` 0.10.2 cannot write (see :func:`free_text`),
-            and empty per-partner health-check score tables, which it drops; set
-            it to round-trip through ``dump_partnership(p, "toml")``.
 
     Returns:
         A strategy of :class:`realign.model.Partnership`.
 
     Raises:
-        ValueError: if *min_partners* is below two or above *max_partners*.
+        ValueError: if *min_partners* is below two or above *max_partners*, or
+            *as_of* is outside the years 1100 to 9900.
     """
     if min_partners < 2:
         msg = "a valid partnership has at least two partners"
@@ -856,4 +837,8 @@ def partnerships(
     if max_partners < min_partners:
         msg = "max_partners must be at least min_partners"
         raise ValueError(msg)
-    return _partnership(min_partners, max_partners, as_of, toml_safe)
+    if as_of is not None and not _AS_OF_LIMITS[0] <= as_of <= _AS_OF_LIMITS[1]:
+        # Dates reach about 11 years back and 3 ahead, and periods need 4-digit years.
+        msg = f"as_of must lie between {_AS_OF_LIMITS[0]} and {_AS_OF_LIMITS[1]}"
+        raise ValueError(msg)
+    return _partnership(min_partners, max_partners, as_of)
