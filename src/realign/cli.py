@@ -75,6 +75,8 @@ def _console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
         stderr=stderr,
         no_color=getattr(args, "no_color", False),
         highlight=False,
+        # Fact files hold free text; "[bold]" in a partner's name is text, not markup.
+        markup=False,
         soft_wrap=False,
     )
 
@@ -127,7 +129,10 @@ def _report_problems(error: FactError, args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version and usage errors
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     try:
         return int(args.handler(args))
     except FactError as error:
