@@ -25,4 +25,4 @@ def test_markup_in_names_is_printed_verbatim(
     assert main(["facts", str(target), "--no-color"]) == 0
     out = capsys.readouterr().out
     assert HOSTILE in out
-    assert "x" * 40 in out
+    assert HOSTILE + "x" * 20 in out.replace("\n", "")
