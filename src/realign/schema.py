@@ -89,9 +89,23 @@ def _type_schema(t: Any, definitions: dict[str, Any]) -> dict[str, Any]:
         bool: {"type": "boolean"},
         int: {"type": "integer"},
         float: {"type": "number"},
-        dt.date: {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        dt.date: {
+            "type": "string",
+            "format": "date",
+            "pattern": _whole(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+        },
     }
     return dict(simple[t])
+
+
+def _whole(pattern: str) -> str:
+    """Anchor *pattern* to the whole string.
+
+    ``$`` also matches before a final newline in Python's ``re`` (which the
+    ``jsonschema`` package uses), so the end is written as "no character follows",
+    which means the same in ECMA-262 and in Python.
+    """
+    return f"^(?:{pattern})(?![\\s\\S])"
 
 
 def _bounded_schema(kind: Any) -> dict[str, Any]:
@@ -99,7 +113,7 @@ def _bounded_schema(kind: Any) -> dict[str, Any]:
     if bound.pattern is not None:
         return {
             "type": "string",
-            "pattern": f"^{bound.pattern.pattern}$",
+            "pattern": _whole(bound.pattern.pattern),
             "description": bound.expected,
         }
     schema: dict[str, Any] = {

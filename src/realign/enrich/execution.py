@@ -47,7 +47,7 @@ def _objectives(c: Collector) -> None:
             "partners that have not endorsed the objective",
         )
         present = [o.priority[p] for p in partners if p in o.priority]
-        missing = [p for p in partners if p not in o.priority]
+        missing = sorted(p for p in partners if p not in o.priority)
         description = "largest minus smallest partner priority weight"
         if missing:
             c.unknown(

@@ -61,7 +61,7 @@ def _signals(c: Collector) -> None:
         ]
         c.add(
             f"{path}.objectives_revised_since",
-            revised,
+            sorted(revised),
             [f"objectives[{objectives[o][0]}].last_revised" for o in affected if o in objectives],
             "affected objectives (else all strategic ones) revised on or after it was observed",
         )

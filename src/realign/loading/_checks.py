@@ -421,6 +421,15 @@ def _has_facts(facts: Partnership, dotted: str) -> bool:
         if isinstance(node, tuple):
             return False  # a field inside a collection: presence varies by record
         node = getattr(node, part, None)
-        if node is None:
-            return False
-    return bool(node) if isinstance(node, tuple) else attrs.has(type(node))
+    return _states_something(node)
+
+
+def _states_something(node: Any) -> bool:
+    """Whether *node* holds any stated fact (an empty table or collection holds none)."""
+    if node is None:
+        return False
+    if attrs.has(type(node)):
+        return any(_states_something(getattr(node, f.name)) for f in attrs.fields(type(node)))
+    if isinstance(node, tuple | Mapping):
+        return bool(node)
+    return True

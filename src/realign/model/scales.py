@@ -75,8 +75,14 @@ class Bound:
 
 
 BOUNDS: Mapping[object, Bound] = {
-    Identifier: Bound(str, "a non-empty identifier", pattern=re.compile(r"\S(?:.*\S)?", re.S)),
-    Period: Bound(str, "a period label YYYY-Qn", pattern=re.compile(r"\d{4}-Q[1-4]")),
+    # No surrounding spaces and no control characters: ids are written, compared and shown.
+    Identifier: Bound(
+        str,
+        "a non-empty identifier without surrounding spaces or control characters",
+        pattern=re.compile(r"[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?"),
+    ),
+    # ASCII digits only: period labels are compared as strings.
+    Period: Bound(str, "a period label YYYY-Qn", pattern=re.compile(r"[0-9]{4}-Q[1-4]")),
     Currency: Bound(str, "an ISO-4217 currency code such as EUR", pattern=re.compile(r"[A-Z]{3}")),
     Likert: Bound(float, "a number from 1 to 5", 1, 5),
     Weight: Bound(int, "an integer weight from 1 to 5", 1, 5),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -248,6 +248,11 @@ def _periods(low: int, high: int) -> st.SearchStrategy[Period]:
     return st.integers(low, high).map(_period_label)
 
 
+@_cached
+def _unique_periods(latest: str, span: int, max_size: int) -> st.SearchStrategy[list[Period]]:
+    return st.lists(periods(latest=latest, span=span), unique=True, max_size=max_size)
+
+
 def _quarter_index(period: str) -> int:
     year, quarter = period.split("-Q")
     return int(year) * 4 + int(quarter) - 1
@@ -325,8 +330,22 @@ _SCORE = st.floats(0, 100).map(Score)
 _WEIGHT = st.integers(1, 5).map(Weight)
 _CURRENCY = st.text(string.ascii_uppercase, min_size=3, max_size=3).map(Currency)
 _VERSION = _opt(st.sampled_from(["0.1", "0.2", "1.0"]))
-_RESOURCE_NAMES = st.sampled_from(["engineers", "budget", "FTE"])
-_CHANNEL_TYPES = st.sampled_from(["anonymous_form", "retrospective", "skip_level", "ombuds"])
+_TEXT = _free_text(30)
+# An empty string records that the partner has no alliance manager.
+_MANAGER = st.one_of(st.just(""), _TEXT)
+_RESOURCE_NAMES = st.one_of(st.sampled_from(["engineers", "budget", "FTE"]), _TEXT)
+# An open vocabulary: the usual kinds, or anything.
+_CHANNEL_TYPES = st.one_of(
+    st.sampled_from(["anonymous_form", "retrospective", "skip_level", "ombuds"]), _TEXT
+)
+_LEVELS = st.lists(_TEXT, max_size=4)
+_CADENCE = st.integers(0, 400).map(Days)
+_SLA = st.integers(0, 120).map(Days)
+_DAYS_PER_LEVEL = st.integers(0, 60).map(Days)
+# -1 records a meeting held without a written agenda.
+_LEAD = st.integers(-1, 30).map(Lead)
+_MAGNITUDE = st.integers(1, 5).map(Magnitude)
+_NPS = st.integers(-100, 100).map(Nps)
 _ID_LISTS = st.lists(_IDENTIFIERS, unique=True, max_size=4)
 _HEALTH_IDS = st.lists(_opt(_IDENTIFIERS), max_size=3)
 
@@ -352,7 +371,7 @@ class _Ctx:
 
     @property
     def text(self) -> st.SearchStrategy[str]:
-        return _free_text(30)
+        return _TEXT
 
     def maybe_text(self) -> str | None:
         return self.draw(_opt(self.text))
@@ -404,8 +423,7 @@ def _partner(c: _Ctx, pid: Identifier) -> Partner:
         industry=c.maybe_text(),
         headcount=c.maybe(_count(100_000)),
         has_alliance_function=c.flag(),
-        # An empty string records that the partner has no alliance manager.
-        alliance_manager=c.draw(_opt(st.one_of(st.just(""), c.text))),
+        alliance_manager=c.draw(_opt(_MANAGER)),
         executive_sponsor=c.maybe_text(),
         named_contacts=c.maybe(_count(50)),
         internal_alignment_score=c.maybe(_LIKERT),
@@ -442,7 +460,7 @@ def _governance(c: _Ctx) -> Governance:
         committee = SteeringCommittee(
             exists=c.flag(),
             charter=c.flag(),
-            cadence_days=c.maybe(st.integers(0, 400).map(Days)),
+            cadence_days=c.maybe(_CADENCE),
             members=tuple(members),
         )
     if c.flag() is not None:
@@ -450,13 +468,13 @@ def _governance(c: _Ctx) -> Governance:
             documented=c.flag(),
             decision_rights_matrix=c.flag(),
             deadlock_mechanism=c.flag(),
-            decision_sla_days=c.maybe(st.integers(0, 120).map(Days)),
+            decision_sla_days=c.maybe(_SLA),
         )
     if c.flag() is not None:
         path = EscalationPath(
             defined=c.flag(),
-            levels=tuple(c.draw(st.lists(c.text, max_size=4))),
-            max_days_per_level=c.maybe(st.integers(0, 60).map(Days)),
+            levels=tuple(c.draw(_LEVELS)),
+            max_days_per_level=c.maybe(_DAYS_PER_LEVEL),
         )
     if c.flag() is not None:
         scorecard = SharedScorecard(exists=c.flag(), jointly_agreed=c.flag())
@@ -474,8 +492,7 @@ def _meeting(c: _Ctx, mid: Identifier) -> Meeting:
         date=c.observed(),
         type=c.one(MeetingType),
         exec_attendance=c.per_partner(_enum(Attendance)),
-        # -1 records a meeting held without a written agenda.
-        agenda_sent_days_before=c.maybe(st.integers(-1, 30).map(Lead)),
+        agenda_sent_days_before=c.maybe(_LEAD),
         minutes_published=c.flag(),
         agenda_items=c.some(tuple(AgendaItem)),
         signals_discussed=c.some(c.signals),
@@ -518,7 +535,7 @@ def _escalation(c: _Ctx, eid: Identifier) -> Escalation:
 def _resource_commitment(c: _Ctx) -> ResourceCommitment:
     return ResourceCommitment(
         partner=c.partner(),
-        resource=c.draw(st.one_of(_RESOURCE_NAMES, c.text)),
+        resource=c.draw(_RESOURCE_NAMES),
         unit=c.maybe_text(),
         period=c.draw(periods(latest=_shift(c.period, 4))),
         committed=c.draw(_AMOUNT),
@@ -580,7 +597,7 @@ def _market_signal(c: _Ctx, sid: Identifier) -> MarketSignal:
         id=sid,
         observed=observed,
         type=c.one(SignalType),
-        magnitude=c.draw(st.integers(1, 5).map(Magnitude)),
+        magnitude=c.draw(_MAGNITUDE),
         description=c.maybe_text(),
         source=c.maybe_text(),
         affects_objectives=c.some(c.objectives),
@@ -603,7 +620,7 @@ def _assumption(c: _Ctx, aid: Identifier) -> Assumption:
 
 
 def _kpi(c: _Ctx, kid: Identifier) -> Kpi:
-    labels = c.draw(st.lists(periods(latest=_shift(c.period, 2), span=12), unique=True, max_size=6))
+    labels = c.draw(_unique_periods(_shift(c.period, 2), 12, 6))
     series = tuple(
         KpiPoint(
             period=label,
@@ -635,7 +652,7 @@ def _pulse_survey(c: _Ctx) -> PulseSurvey:
         invited=invited,
         responses=c.maybe(_count(300 if invited is None else invited)),
         items=c.per(PulseItem, _LIKERT),
-        recommend_nps=c.maybe(st.integers(-100, 100).map(Nps)),
+        recommend_nps=c.maybe(_NPS),
     )
 
 
@@ -657,8 +674,7 @@ def _health_check(c: _Ctx, hid: Identifier | None) -> HealthCheck:
 def _feedback_channel(c: _Ctx, fid: Identifier) -> FeedbackChannel:
     return FeedbackChannel(
         id=fid,
-        # An open vocabulary.
-        type=c.draw(st.one_of(_CHANNEL_TYPES, c.text)),
+        type=c.draw(_CHANNEL_TYPES),
         open_to=c.some(c.partners),
         anonymous=c.flag(),
         items_last_period=c.maybe(_count(100)),
@@ -741,9 +757,7 @@ def _partnership(
     # A health check's id is optional, but unique when given.
     health_ids = list(draw(_HEALTH_IDS))
     health_ids = [h if h not in health_ids[:i] else None for i, h in enumerate(health_ids)]
-    history_periods = draw(
-        st.lists(periods(latest=_shift(period, -1), span=8), unique=True, max_size=4)
-    )
+    history_periods = draw(_unique_periods(_shift(period, -1), 8, 4))
     facts = Partnership(
         assessment=Assessment(
             id=draw(_IDENTIFIERS),
@@ -785,22 +799,31 @@ def _partnership(
 
 
 def _absent_paths(facts: Partnership) -> list[str]:
-    """Fact paths with no value anywhere in *facts*: the ones a data gap may name."""
+    """Fact paths that state nothing anywhere in *facts*: the ones a data gap may name."""
     return sorted(
         path
         for path in fact_paths(Partnership)
-        if not path.startswith("assessment.") and not _values_at(facts, path.split("."))
+        if not path.startswith("assessment.") and not _states_something(facts, path.split("."))
     )
 
 
-def _values_at(node: Any, parts: list[str]) -> list[Any]:
+def _states_something(node: Any, parts: list[str]) -> bool:
+    """Whether any value at the dotted path below *node* states a fact.
+
+    An empty table or collection states nothing; every scalar, false and zero
+    included, states something.
+    """
     if isinstance(node, tuple):
-        return [v for item in node for v in _values_at(item, parts)]
-    if not parts:
-        return [] if node is None or node in ((), {}) else [node]
+        return any(_states_something(item, parts) for item in node)
     if node is None:
-        return []
-    return _values_at(getattr(node, parts[0]), parts[1:])
+        return False
+    if parts:
+        return _states_something(getattr(node, parts[0]), parts[1:])
+    if attrs.has(type(node)):
+        return any(_states_something(getattr(node, f.name), []) for f in attrs.fields(type(node)))
+    if isinstance(node, Mapping):
+        return bool(node)
+    return True
 
 
 def partnerships(
@@ -816,8 +839,9 @@ def partnerships(
     reference only ids that exist, observed dates are never after ``as_of``,
     KPI actuals and pulse periods are never after the assessed period, and
     history lies strictly before it. Free text includes Unicode, quotes,
-    backslashes and newlines; numbers span the full finite range of their
-    scale, so an enricher also meets 1e300 and 5e-324.
+    backslashes, newlines and control characters; ids stay simple words (see
+    :func:`identifiers`); numbers span the full finite range of their scale,
+    so an enricher also meets 1e300 and 5e-324.
 
     Args:
         min_partners: the fewest partners (at least two for a valid partnership).
