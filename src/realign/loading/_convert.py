@@ -286,24 +286,36 @@ def _unwrap(t: Any) -> Any:
         return t
 
 
+@cache
+def _nested(cls: type) -> dict[str, tuple[bool, type | None]]:
+    """Per field: (is a collection, the attrs class inside it or None). Computed once."""
+    out: dict[str, tuple[bool, type | None]] = {}
+    for name, field_type in _field_types(cls).items():
+        inner = _unwrap(field_type)
+        many = typing.get_origin(inner) is tuple
+        if many:
+            inner = _unwrap(typing.get_args(inner)[0])
+        out[name] = (many, inner if attrs.has(inner) else None)
+    return out
+
+
 def unknown_keys(data: Any, cls: type, path: Path = ()) -> Iterator[tuple[Path, str, str | None]]:
     """Yield (path, key, closest known key) for every key the model does not define."""
     if not isinstance(data, Mapping):
         return
-    fields = _field_types(cls)
+    fields = _nested(cls)
     for key, value in data.items():
         if key not in fields:
             yield (*path, key), key, closest(str(key), fields)
             continue
-        field_type = _unwrap(fields[key])
-        if attrs.has(field_type):
-            yield from unknown_keys(value, field_type, (*path, key))
-        elif typing.get_origin(field_type) is tuple and isinstance(value, list):
-            (item_type, *_) = typing.get_args(field_type)
-            item_type = _unwrap(item_type)
-            if attrs.has(item_type):
-                for index, item in enumerate(value):
-                    yield from unknown_keys(item, item_type, (*path, key, index))
+        many, inner = fields[key]
+        if inner is None:
+            continue
+        if not many:
+            yield from unknown_keys(value, inner, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from unknown_keys(item, inner, (*path, key, index))
 
 
 @cache
