@@ -108,3 +108,65 @@ def test_entry_point_plugins_are_discovered(
     assert facts.value("fake.partners") == 2
     blocked = get_plugin_manager(block=["fake"])
     assert blocked.get_plugin("fake") is None
+
+
+class _Raises:
+    @hookimpl
+    def realign_enrich_facts(self, facts: FactSet) -> Iterable[DerivedFact]:
+        raise ZeroDivisionError("boom")
+
+
+class _Garbage:
+    @hookimpl
+    def realign_enrich_facts(self, facts: FactSet) -> Iterable[DerivedFact]:
+        return ["not a derived fact"]  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("plugin", "fragment"), [(_Raises(), "ZeroDivisionError"), (_Garbage(), "returned str")]
+)
+def test_a_failing_enricher_is_named(examples_dir: Path, plugin: object, fragment: str) -> None:
+    pm = get_plugin_manager(load_entrypoints=False, extra=[plugin])
+    with pytest.raises(realign.PluginError, match=fragment) as caught:
+        realign.load_facts(examples_dir / "healthy.toml", plugin_manager=pm)
+    assert caught.value.plugin == pm.get_name(plugin)
+
+
+def _fake_distribution(load: Any) -> Any:
+    class FakeEntryPoint:
+        name = "broken"
+        group = ENTRY_POINT_GROUP
+        value = "broken_plugin"
+
+        def load(self) -> Any:
+            return load()
+
+    class FakeDistribution:
+        metadata = {"name": "realign-broken"}  # noqa: RUF012
+        version = "0.0.1"
+        entry_points = (FakeEntryPoint(),)
+
+    return FakeDistribution()
+
+
+def _import_fails() -> Any:
+    raise ImportError("No module named 'numpyy'")
+
+
+def test_a_plugin_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metadata, "distributions", lambda: [_fake_distribution(_import_fails)])
+    with pytest.raises(realign.PluginError, match=r"realign-broken 0\.0\.1.*numpyy") as caught:
+        get_plugin_manager()
+    assert caught.value.plugin == "broken"
+
+
+def test_the_cli_exits_3_without_a_traceback_when_a_plugin_fails(
+    monkeypatch: pytest.MonkeyPatch, examples_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from realign.cli import main
+
+    monkeypatch.setattr(metadata, "distributions", lambda: [_fake_distribution(_import_fails)])
+    assert main(["facts", str(examples_dir / "healthy.toml")]) == 3
+    err = capsys.readouterr().err
+    assert "plugin 'broken'" in err
+    assert "Traceback" not in err

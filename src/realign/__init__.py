@@ -12,7 +12,8 @@ import pluggy
 
 from ._version import __version__
 from .enrich import DerivedFact, DerivedFactConflict, FactSet, enrich
-from .errors import FactError, Problem, RealignError
+from .enrich.factset import UnknownFactError
+from .errors import FactError, PluginError, Problem, RealignError
 from .hookspecs import hookimpl
 from .loading import FactSource, LoadedPartnership, RawFacts, load_partnership
 from .loading.dump import dump_partnership
@@ -28,9 +29,11 @@ __all__ = [
     "FactSource",
     "LoadedPartnership",
     "Partnership",
+    "PluginError",
     "Problem",
     "RawFacts",
     "RealignError",
+    "UnknownFactError",
     "__version__",
     "dump_partnership",
     "enrich",

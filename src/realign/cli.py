@@ -15,7 +15,7 @@ from rich.console import Console
 
 from ._version import __version__
 from .enrich import enrich
-from .errors import FactError, RealignError
+from .errors import FactError, PluginError, RealignError
 from .facts_report import facts_document, print_facts, to_json
 from .loading import FactSource, load_partnership
 from .plugins import get_plugin_manager
@@ -138,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FactError as error:
         _report_problems(error, args)
         return EXIT_BAD_INPUT
+    except PluginError as error:
+        sys.stderr.write(f"realign: error: {error}\n")
+        return EXIT_PLUGIN_FAILED
     except RealignError as error:
         sys.stderr.write(f"realign: error: {error}\n")
         return EXIT_BAD_INPUT

@@ -3,8 +3,9 @@
 ::
 
     RealignError
-     └── FactError (ValueError)        a fact file could not be read or is invalid;
-                                       carries every Problem found, not only the first
+     ├── FactError (ValueError)        a fact file could not be read or is invalid;
+     │                                 carries every Problem found, not only the first
+     └── PluginError (RuntimeError)    a plugin failed to load or raised in a hook
 
 A :class:`Problem` is one located finding about an input: the source, the line
 and column where known, the field path, what was expected and what was found,
@@ -21,6 +22,7 @@ import attrs
 
 __all__ = [
     "FactError",
+    "PluginError",
     "Problem",
     "RealignError",
     "closest",
@@ -120,3 +122,11 @@ class FactError(RealignError, ValueError):
             str(p) for p in self.problems
         )
         super().__init__(msg)
+
+
+class PluginError(RealignError, RuntimeError):
+    """A plugin could not be loaded, or failed inside a hook; :attr:`plugin` names it."""
+
+    def __init__(self, plugin: str, message: str) -> None:
+        self.plugin = plugin
+        super().__init__(f"plugin {plugin!r}: {message}")

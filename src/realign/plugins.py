@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from importlib import metadata
 
 import pluggy
 
 from . import hookspecs
+from .errors import PluginError
 
 __all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "get_plugin_manager"]
 
@@ -52,8 +54,26 @@ def get_plugin_manager(
         if module_name not in blocked:
             pm.register(importlib.import_module(module_name), name=module_name)
     if load_entrypoints:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        _load_entry_points(pm)
     for plugin in extra:
         pm.register(plugin)
     pm.check_pending()
     return pm
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    """Register the installed plugins, naming the one that fails instead of a traceback."""
+    for dist in metadata.distributions():
+        for entry_point in dist.entry_points:
+            name = entry_point.name
+            if entry_point.group != ENTRY_POINT_GROUP or pm.is_blocked(name) or pm.get_plugin(name):
+                continue
+            where = f"{dist.metadata['name']} {dist.version}"
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:
+                raise PluginError(name, f"failed to import ({where}): {exc!r}") from exc
+            try:
+                pm.register(plugin, name=name)
+            except (ValueError, pluggy.PluginValidationError) as exc:
+                raise PluginError(name, f"is not a valid realign plugin ({where}): {exc}") from exc

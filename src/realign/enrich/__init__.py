@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+from typing import Any
 
 import attrs
 import pluggy
 
-from ..errors import RealignError
+from ..errors import PluginError
 from ..model import Partnership
 from .factset import DerivedFact, FactSet, unknown_facts
 
 __all__ = ["DerivedFact", "DerivedFactConflict", "FactSet", "enrich"]
 
 
-class DerivedFactConflict(RealignError, ValueError):
+class DerivedFactConflict(PluginError):
     """Two enrichers produced a derived fact with the same name."""
 
 
@@ -33,14 +32,18 @@ def enrich(partnership: Partnership, plugin_manager: pluggy.PluginManager) -> Fa
     # Called one implementation at a time, in pluggy's order, so that each sees
     # what the previous ones derived and every fact is tied to its plugin.
     for impl in reversed(hook.get_hookimpls()):
-        produced = cast("Iterable[DerivedFact] | None", impl.function(facts=facts)) or ()
+        try:
+            result: Any = impl.function(facts=facts)
+            produced: list[object] = list(result or ())
+        except Exception as exc:
+            raise PluginError(impl.plugin_name, f"raised in realign_enrich_facts: {exc!r}") from exc
         for fact in produced:
+            if not isinstance(fact, DerivedFact):
+                msg = f"realign_enrich_facts returned {type(fact).__name__}, not DerivedFact"
+                raise PluginError(impl.plugin_name, msg)
             if fact.name in derived:
-                msg = (
-                    f"derived fact {fact.name!r} is produced by both "
-                    f"{origin[fact.name]!r} and {impl.plugin_name!r}"
-                )
-                raise DerivedFactConflict(msg)
+                msg = f"derived fact {fact.name!r} is also produced by {origin[fact.name]!r}"
+                raise DerivedFactConflict(impl.plugin_name, msg)
             derived[fact.name] = fact
             origin[fact.name] = impl.plugin_name
         facts = attrs.evolve(facts, derived=dict(sorted(derived.items())))

@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..model import MeetingType, PulseSurvey
+from ..model.scales import Identifier
 from .factset import DerivedFact, FactSet
 
-__all__ = ["GRACE_DAYS", "Collector", "H", "Q", "Y", "median", "round_half_away"]
+__all__ = [
+    "EXEC_MEETINGS",
+    "GRACE_DAYS",
+    "H",
+    "Q",
+    "Y",
+    "Collector",
+    "median",
+    "response_rate",
+    "round_half_away",
+    "spread",
+]
 
 #: The standard windows of DOMAIN §0.2, in days.
 Q, H, Y = 91, 182, 365
 #: A milestone is late only when it slips by more than this (DOMAIN §1.2).
 GRACE_DAYS = 14
+#: The meetings where executives steer: the steering committee and the strategy sync.
+EXEC_MEETINGS = (MeetingType.STEERING_COMMITTEE, MeetingType.STRATEGY_SYNC)
+
+_NO_FRACTION = 2.0**53
 
 
 def round_half_away(value: float, places: int = 2) -> float:
@@ -28,11 +45,30 @@ def round_half_away(value: float, places: int = 2) -> float:
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
-_NO_FRACTION = 2.0**53
-
-
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
+
+
+def response_rate(survey: PulseSurvey) -> float | None:
+    """Responses / invited, 4 places; None unless both are stated and someone was invited."""
+    if not survey.invited or survey.responses is None:
+        return None
+    return round_half_away(survey.responses / survey.invited, 4)
+
+
+def spread(values: Mapping[Any, float | None], partners: Iterable[str]) -> tuple[float | None, str]:
+    """The largest minus the smallest value across *partners* (a pairwise maximum).
+
+    Returns (gap, "") when every partner has a value, else (None, why not).
+    """
+    wanted = sorted(partners)
+    missing = [p for p in wanted if values.get(p) is None]
+    if missing:
+        return None, f"no value for {', '.join(missing)}"
+    present = [v for p in wanted if (v := values[p]) is not None]
+    if len(present) < 2:
+        return None, "fewer than two partners"
+    return round_half_away(max(present) - min(present)), ""
 
 
 class Collector:
@@ -46,6 +82,9 @@ class Collector:
         self.facts = facts
         self.p = facts.partnership
         self.as_of: date = facts.partnership.assessment.as_of
+        self.partner_ids: tuple[Identifier, ...] = tuple(
+            sorted(p.id for p in facts.partnership.partners)
+        )
         self.out: list[DerivedFact] = []
 
     def age(self, day: date) -> int:
@@ -62,7 +101,20 @@ class Collector:
                 return f"{path} is unknown ({reason})"
         return None
 
-    def add(self, name: str, value: Any, sources: Iterable[str], description: str) -> None:
+    def add(
+        self,
+        name: str,
+        value: Any,
+        sources: Iterable[str],
+        description: str,
+        *,
+        needs: Iterable[str] = (),
+    ) -> None:
+        """Record a derived fact, or its being unknown when a stated fact it *needs* is."""
+        sources = list(sources)
+        if reason := self.gap(*needs):
+            self.unknown(name, description, reason, sources)
+            return
         if isinstance(value, float) and not math.isfinite(value):
             self.unknown(name, description, "too large to compute", sources)
             return
@@ -86,3 +138,9 @@ class Collector:
                 unknown=reason,
             )
         )
+
+    def undetermined(
+        self, name: str, description: str, keys: Iterable[str], sources: Iterable[str]
+    ) -> None:
+        """Record which records a count could not classify, because a value they need is unknown."""
+        self.add(name, sorted(keys), sources, description)

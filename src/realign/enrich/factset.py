@@ -8,9 +8,10 @@ from typing import Any
 
 import attrs
 
-from ..model import Partnership
+from ..errors import RealignError
+from ..model import ABSENCE, Partnership
 
-__all__ = ["DerivedFact", "FactSet", "strip_indices", "unknown_facts"]
+__all__ = ["DerivedFact", "FactSet", "UnknownFactError", "strip_indices", "unknown_facts"]
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 
@@ -18,6 +19,15 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 def strip_indices(path: str) -> str:
     """``culture.profiles[1].scores`` → ``culture.profiles.scores``, the form of data gaps."""
     return _INDEX.sub("", path)
+
+
+class UnknownFactError(RealignError, LookupError):
+    """A derived fact was asked for by value, but it is unknown."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"{name} is unknown: {reason}")
 
 
 @attrs.frozen(kw_only=True)
@@ -70,8 +80,16 @@ class FactSet:
         return None
 
     def value(self, name: str) -> Any:
-        """The value of the derived fact *name*; KeyError if there is none."""
-        return self.derived[name].value
+        """The value of the derived fact *name*.
+
+        Raises:
+            KeyError: no enricher derives *name*.
+            UnknownFactError: it could not be computed; the error says why.
+        """
+        fact = self.derived[name]
+        if fact.unknown is not None:
+            raise UnknownFactError(name, fact.unknown)
+        return fact.value
 
 
 def _prefixes(path: str) -> Iterator[str]:
@@ -83,11 +101,18 @@ def _prefixes(path: str) -> Iterator[str]:
 
 
 def unknown_facts(partnership: Partnership) -> dict[str, str]:
-    """Map every unknown fact path of *partnership* to the reason it is unknown."""
+    """Map every unknown fact path of *partnership* to the reason it is unknown.
+
+    Omitted values that mean "not yet" (a decision not yet taken, a milestone not
+    yet completed) and free-text annotations are not unknown, and a value inside
+    a declared data gap is reported under the gap.
+    """
     declared = "declared a data gap in assessment.data_gaps"
-    out = dict.fromkeys(partnership.assessment.data_gaps, declared)
+    gaps = set(partnership.assessment.data_gaps)
+    out = dict.fromkeys(sorted(gaps), declared)
     for path in _unstated(partnership, ""):
-        out.setdefault(path, "not stated in the fact file")
+        if not any(prefix in gaps for prefix in _prefixes(strip_indices(path))):
+            out[path] = "not stated in the fact file"
     return dict(sorted(out.items()))
 
 
@@ -96,7 +121,8 @@ def _unstated(node: Any, prefix: str) -> Iterator[str]:
         value = getattr(node, field.name)
         path = f"{prefix}{field.name}"
         if value is None:
-            yield path
+            if ABSENCE not in field.metadata:
+                yield path
         elif attrs.has(type(value)):
             yield from _unstated(value, path + ".")
         elif isinstance(value, tuple):

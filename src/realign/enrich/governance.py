@@ -7,13 +7,12 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ..hookspecs import hookimpl
-from ..model import Attendance, MeetingType
-from ._base import Collector, H, Q, Y, median
+from ..model import Attendance, Meeting, MeetingType
+from ._base import EXEC_MEETINGS, Collector, H, Q, Y, median
 from .factset import DerivedFact, FactSet
 
 __all__ = ["realign_enrich_facts"]
 
-EXEC_MEETINGS = (MeetingType.STEERING_COMMITTEE, MeetingType.STRATEGY_SYNC)
 #: An agenda counts as sent in time when it went out at least this many days ahead.
 AGENDA_LEAD_DAYS = 2
 #: GOV-03 looks at this many most recent executive meetings.
@@ -28,43 +27,44 @@ def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
     _decisions(c)
     _escalations(c)
     _meeting_discipline(c)
+    _action_items(c)
     return c.out
 
 
 def _steering_committee(c: Collector) -> None:
     held = [(i, m) for i, m in enumerate(c.p.meetings) if m.type is MeetingType.STEERING_COMMITTEE]
     sources = [f"meetings[{i}].date" for i, _ in held]
+    needs = ("meetings",)
+    last = max((m.date for _, m in held), default=None)
     c.add(
         "governance.steering_committee.meetings_held",
         len(held),
         sources,
         "steering-committee meetings logged",
+        needs=needs,
     )
-    last = max((m.date for _, m in held), default=None)
     c.add(
         "governance.steering_committee.last_meeting",
         last,
         sources,
         "date of the latest steering-committee meeting (none if it never met)",
+        needs=needs,
     )
     c.add(
         "governance.steering_committee.days_since_last_meeting",
         c.age(last) if last else None,
         [*sources, "assessment.as_of"],
         "days from the latest steering-committee meeting to as_of (none if it never met)",
+        needs=needs,
     )
-    name = "governance.steering_committee.partners_without_member"
-    description = "partners with no member on the steering committee"
-    if why := c.gap("governance.steering_committee"):
-        c.unknown(name, description, why)
-        return
-    committee = c.p.governance.steering_committee  # type: ignore[union-attr]
-    seated = {m.partner for m in committee.members}  # type: ignore[union-attr]
+    committee = c.p.governance.steering_committee if c.p.governance else None
+    seated = {m.partner for m in committee.members} if committee else set()
     c.add(
-        name,
-        sorted(p.id for p in c.p.partners if p.id not in seated),
+        "governance.steering_committee.partners_without_member",
+        [p for p in c.partner_ids if p not in seated],
         ["governance.steering_committee.members", "partners"],
-        description,
+        "partners with no member on the steering committee",
+        needs=("governance.steering_committee", "governance.steering_committee.members"),
     )
 
 
@@ -74,56 +74,53 @@ def _sponsors(c: Collector) -> None:
         for i, m in enumerate(c.p.meetings)
         if m.type in EXEC_MEETINGS and c.within(m.date, Y)
     )[-SPONSOR_LOOKBACK:]
+    meetings = [c.p.meetings[i] for *_, i in recent]
+    sources = [f"meetings[{i}].exec_attendance" for *_, i in recent]
+    needs = ("meetings", "meetings.exec_attendance")
     c.add(
         "governance.sponsors.recent_exec_meetings",
-        [meeting_id for _, meeting_id, _ in recent],
+        [m.id for m in meetings],
         [f"meetings[{i}].date" for *_, i in recent],
         f"the last {SPONSOR_LOOKBACK} steering-committee or strategy-sync meetings within {Y} days",
+        needs=("meetings",),
     )
-    missed: dict[str, int] = {}
-    unknown_attendance: list[tuple[object, str, str, str]] = []
-    for partner in c.p.partners:
-        count = 0
-        for *_, i in recent:
-            attendance = c.p.meetings[i].exec_attendance.get(partner.id)
-            if attendance is None:
-                meeting = c.p.meetings[i]
-                path = f"meetings[{i}].exec_attendance.{partner.id}"
-                unknown_attendance.append((meeting.date, meeting.id, partner.id, path))
-            elif attendance is not Attendance.SPONSOR:
-                count += 1
-        missed[partner.id] = count
     c.add(
         "governance.sponsors.missed_meetings",
-        missed,
-        [f"meetings[{i}].exec_attendance" for *_, i in recent],
-        "per partner, recent executive meetings its sponsor delegated or missed",
+        {
+            partner: sum(
+                m.exec_attendance.get(partner, Attendance.SPONSOR) is not Attendance.SPONSOR
+                for m in meetings
+            )
+            for partner in c.partner_ids
+        },
+        sources,
+        "per partner, recent executive meetings its sponsor was recorded as delegating or missing",
+        needs=needs,
     )
     c.add(
         "governance.sponsors.unrecorded_attendance",
-        [path for *_, path in sorted(unknown_attendance)],
-        [f"meetings[{i}].exec_attendance" for *_, i in recent],
-        "partner attendance entries missing from governance.sponsors.recent_exec_meetings",
+        [
+            f"meetings[{i}].exec_attendance.{partner}"
+            for *_, i in recent
+            for partner in c.partner_ids
+            if partner not in c.p.meetings[i].exec_attendance
+        ],
+        sources,
+        "partner attendance entries missing from the recent executive meetings",
+        needs=needs,
     )
     for i, partner in enumerate(c.p.partners):
-        name = f"partners[{i}].has_alliance_manager"
-        description = "the partner names an alliance manager"
-        if partner.alliance_manager is None:
-            c.unknown(name, description, c.gap(f"partners[{i}].alliance_manager") or "not stated")
-        else:
-            c.add(
-                name,
-                bool(partner.alliance_manager.strip()),
-                [f"partners[{i}].alliance_manager"],
-                description,
-            )
+        path = f"partners[{i}].alliance_manager"
+        c.add(
+            f"partners[{i}].has_alliance_manager",
+            bool((partner.alliance_manager or "").strip()),
+            [path],
+            "the partner names an alliance manager",
+            needs=[path],
+        )
 
 
 def _decisions(c: Collector) -> None:
-    if why := c.gap("decisions"):
-        for name in ("decisions.raised_within_h", "decisions.median_latency_days_h"):
-            c.unknown(name, "decision latency over the last half-year", why)
-        return
     in_window: list[tuple[int, int]] = []
     for i, d in enumerate(c.p.decisions):
         end = d.decided if d.decided is not None else c.as_of
@@ -131,17 +128,20 @@ def _decisions(c: Collector) -> None:
         sources = [f"decisions[{i}].raised", f"decisions[{i}].decided"]
         if d.decided is None:
             sources.append("assessment.as_of")
+        needs = [f"decisions[{i}].decided"]
         c.add(
             f"decisions[{i}].latency_days",
             latency,
             sources,
             "days from raised to decided (to as_of while still open)",
+            needs=needs,
         )
         c.add(
             f"decisions[{i}].open",
             d.decided is None,
             [f"decisions[{i}].decided"],
             "not yet decided",
+            needs=needs,
         )
         if c.within(d.raised, H):
             in_window.append((i, latency))
@@ -151,39 +151,34 @@ def _decisions(c: Collector) -> None:
         len(in_window),
         window_sources,
         f"decisions raised within the last {H} days",
+        needs=("decisions",),
     )
     c.add(
         "decisions.median_latency_days_h",
         median([lat for _, lat in in_window]) if in_window else None,
         window_sources,
         f"median latency of decisions raised within the last {H} days (none if there were none)",
+        needs=("decisions", "decisions.decided"),
     )
 
 
 def _escalations(c: Collector) -> None:
-    names = (
-        "escalations.by_category_h",
-        "escalations.opened_last_q",
-        "escalations.opened_prior_q",
-        "escalations.resolved_within_h",
-    )
-    if why := c.gap("escalations"):
-        for name in names:
-            c.unknown(name, "escalation counts", why)
-        return
     for i, e in enumerate(c.p.escalations):
         end = e.resolved if e.resolved is not None else c.as_of
+        needs = [f"escalations[{i}].resolved"]
         c.add(
             f"escalations[{i}].open",
             e.resolved is None,
             [f"escalations[{i}].resolved"],
             "not yet resolved",
+            needs=needs,
         )
         c.add(
             f"escalations[{i}].days_open",
             (end - e.opened).days,
             [f"escalations[{i}].opened", f"escalations[{i}].resolved"],
             "days from opened to resolved (to as_of while still open)",
+            needs=needs,
         )
     recent = [(i, e) for i, e in enumerate(c.p.escalations) if c.within(e.opened, H)]
     by_category = Counter(str(e.category) for _, e in recent)
@@ -192,6 +187,7 @@ def _escalations(c: Collector) -> None:
         dict(sorted(by_category.items())),
         [f"escalations[{i}].{field}" for i, _ in recent for field in ("opened", "category")],
         f"escalations opened within the last {H} days, per category",
+        needs=("escalations",),
     )
     last_q = [i for i, e in enumerate(c.p.escalations) if c.within(e.opened, Q)]
     prior_q = [i for i, e in enumerate(c.p.escalations) if Q < c.age(e.opened) <= 2 * Q]
@@ -200,12 +196,14 @@ def _escalations(c: Collector) -> None:
         len(last_q),
         [f"escalations[{i}].opened" for i in last_q],
         f"escalations opened within the last {Q} days",
+        needs=("escalations",),
     )
     c.add(
         "escalations.opened_prior_q",
         len(prior_q),
         [f"escalations[{i}].opened" for i in prior_q],
         f"escalations opened in the {Q} days before that",
+        needs=("escalations",),
     )
     resolved = [i for i, e in enumerate(c.p.escalations) if c.within(e.resolved, H)]
     c.add(
@@ -213,47 +211,70 @@ def _escalations(c: Collector) -> None:
         len(resolved),
         [f"escalations[{i}].resolved" for i in resolved],
         f"escalations resolved within the last {H} days",
+        needs=("escalations", "escalations.resolved"),
     )
 
 
+def _lacks_agenda_or_minutes(meeting: Meeting) -> bool | None:
+    """True if known to lack either; False if known to have both; None if undetermined."""
+    lead, minutes = meeting.agenda_sent_days_before, meeting.minutes_published
+    if (lead is not None and lead < AGENDA_LEAD_DAYS) or minutes is False:
+        return True
+    if lead is None or minutes is None:
+        return None
+    return False
+
+
 def _meeting_discipline(c: Collector) -> None:
-    recent = [(i, m) for i, m in enumerate(c.p.meetings) if c.within(m.date, H)]
+    recent: list[tuple[int, Meeting]] = []
     for i, m in enumerate(c.p.meetings):
+        path = f"meetings[{i}]"
+        c.add(f"{path}.days_ago", c.age(m.date), [f"{path}.date"], "days before as_of")
         c.add(
-            f"meetings[{i}].days_ago", c.age(m.date), [f"meetings[{i}].date"], "days before as_of"
+            f"{path}.agenda_in_time",
+            (m.agenda_sent_days_before or 0) >= AGENDA_LEAD_DAYS,
+            [f"{path}.agenda_sent_days_before"],
+            f"a written agenda went out at least {AGENDA_LEAD_DAYS} days ahead",
+            needs=[f"{path}.agenda_sent_days_before"],
         )
-        lead = m.agenda_sent_days_before
-        name = f"meetings[{i}].agenda_in_time"
-        description = f"a written agenda went out at least {AGENDA_LEAD_DAYS} days ahead"
-        if lead is None:
-            c.unknown(name, description, "agenda_sent_days_before is not stated")
-        else:
-            c.add(
-                name,
-                lead >= AGENDA_LEAD_DAYS,
-                [f"meetings[{i}].agenda_sent_days_before"],
+        lacks = _lacks_agenda_or_minutes(m)
+        description = f"no agenda {AGENDA_LEAD_DAYS} days ahead, or no published minutes"
+        inputs = [f"{path}.agenda_sent_days_before", f"{path}.minutes_published"]
+        if lacks is None:
+            c.unknown(
+                f"{path}.lacks_agenda_or_minutes",
                 description,
+                "agenda or minutes not stated",
+                inputs,
             )
-    lacking = [
-        i
-        for i, m in recent
-        if (m.agenda_sent_days_before is not None and m.agenda_sent_days_before < AGENDA_LEAD_DAYS)
-        or m.minutes_published is False
-    ]
+        else:
+            c.add(f"{path}.lacks_agenda_or_minutes", lacks, inputs, description)
+        if c.within(m.date, H):
+            recent.append((i, m))
+    needs = ("meetings", "meetings.agenda_sent_days_before", "meetings.minutes_published")
     c.add(
         "meetings.within_h",
         len(recent),
         [f"meetings[{i}].date" for i, _ in recent],
         f"meetings within the last {H} days",
+        needs=("meetings",),
     )
     c.add(
         "meetings.without_agenda_or_minutes_h",
-        len(lacking),
-        [f"meetings[{i}]" for i in lacking],
-        f"meetings within {H} days lacking an agenda {AGENDA_LEAD_DAYS} days ahead or minutes",
+        sum(_lacks_agenda_or_minutes(m) is True for _, m in recent),
+        [f"meetings[{i}]" for i, _ in recent],
+        f"meetings within {H} days known to lack a timely agenda or minutes",
+        needs=needs,
     )
-    due = [(i, a) for i, a in enumerate(c.p.action_items) if c.within(a.due, H)]
-    closed_in_time = [i for i, a in due if a.closed is not None and a.closed <= a.due]
+    c.undetermined(
+        "meetings.agenda_or_minutes_undetermined_h",
+        f"meetings within {H} days whose agenda or minutes are not stated",
+        [m.id for _, m in recent if _lacks_agenda_or_minutes(m) is None],
+        [f"meetings[{i}]" for i, _ in recent],
+    )
+
+
+def _action_items(c: Collector) -> None:
     for i, a in enumerate(c.p.action_items):
         on_time = a.closed <= a.due if a.closed is not None else None
         if on_time is None and a.due < c.as_of:
@@ -263,16 +284,21 @@ def _meeting_discipline(c: Collector) -> None:
             on_time,
             [f"action_items[{i}].due", f"action_items[{i}].closed"],
             "closed on or before its due date (none while open and not yet due)",
+            needs=[f"action_items[{i}].closed"],
         )
+    due = [(i, a) for i, a in enumerate(c.p.action_items) if c.within(a.due, H)]
+    closed_in_time = [i for i, a in due if a.closed is not None and a.closed <= a.due]
     c.add(
         "action_items.due_within_h",
         len(due),
         [f"action_items[{i}].due" for i, _ in due],
         f"action items due within the last {H} days",
+        needs=("action_items",),
     )
     c.add(
         "action_items.closed_on_time_h",
         len(closed_in_time),
         [f"action_items[{i}].closed" for i in closed_in_time],
         f"action items due within the last {H} days that were closed by their due date",
+        needs=("action_items", "action_items.closed"),
     )

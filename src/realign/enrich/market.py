@@ -22,8 +22,6 @@ def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
 
 
 def _signals(c: Collector) -> None:
-    if c.gap("market_signals"):
-        return
     objectives = {o.id: (i, o) for i, o in enumerate(c.p.objectives)}
     strategic = [o.id for o in c.p.objectives if o.level is ObjectiveLevel.STRATEGIC]
     for i, s in enumerate(c.p.market_signals):
@@ -35,41 +33,45 @@ def _signals(c: Collector) -> None:
             "days since the signal was observed",
         )
         tabled = sorted(
-            (m.date, j) for j, m in enumerate(c.p.meetings) if s.id in m.signals_discussed
+            (m.date, m.id, j) for j, m in enumerate(c.p.meetings) if s.id in m.signals_discussed
         )
-        first = tabled[0] if tabled else None
-        sources = [f"meetings[{j}].signals_discussed" for _, j in tabled]
+        first = tabled[0][0] if tabled else None
+        sources = [f"meetings[{j}].signals_discussed" for *_, j in tabled]
+        needs = ("meetings", "meetings.signals_discussed")
         c.add(
             f"{path}.first_discussed",
-            first[0] if first else None,
+            first,
             sources,
             "date of the first meeting that discussed it (none if never)",
+            needs=needs,
         )
         c.add(
             f"{path}.days_since_first_discussed",
-            c.age(first[0]) if first else None,
+            c.age(first) if first else None,
             sources,
             "days since it was first discussed (none if never)",
+            needs=needs,
         )
-        affected = list(s.affects_objectives) or strategic
-        revised = [
+        affected = [o for o in (s.affects_objectives or strategic) if o in objectives]
+        revised = sorted(
             o
             for o in affected
-            if o in objectives
-            and objectives[o][1].last_revised is not None
-            and objectives[o][1].last_revised >= s.observed  # type: ignore[operator]
-        ]
-        c.add(
-            f"{path}.objectives_revised_since",
-            sorted(revised),
-            [f"objectives[{objectives[o][0]}].last_revised" for o in affected if o in objectives],
-            "affected objectives (else all strategic ones) revised on or after it was observed",
+            if (day := objectives[o][1].last_revised) is not None and day >= s.observed
         )
+        undetermined = [o for o in affected if objectives[o][1].last_revised is None]
+        name = f"{path}.objectives_revised_since"
+        description = (
+            "affected objectives (else all strategic ones) revised on or after it was observed"
+        )
+        inputs = [f"objectives[{objectives[o][0]}].last_revised" for o in affected]
+        if undetermined and not revised:
+            reason = f"last_revised is not stated for {', '.join(sorted(undetermined))}"
+            c.unknown(name, description, reason, inputs)
+        else:
+            c.add(name, revised, inputs, description, needs=("objectives",))
 
 
 def _assumptions(c: Collector) -> None:
-    if c.gap("assumptions"):
-        return
     objectives = {o.id: (i, o) for i, o in enumerate(c.p.objectives)}
     for i, a in enumerate(c.p.assumptions):
         path = f"assumptions[{i}]"
@@ -81,20 +83,17 @@ def _assumptions(c: Collector) -> None:
         changed = a.status_changed
         if changed is None:
             c.unknown(name, description, "status_changed is not stated", sources)
+        elif not linked:
+            c.unknown(name, description, "no objectives are linked to it", sources)
         elif any(r is None for r in revisions):
             c.unknown(name, description, "a linked objective's last_revised is not stated", sources)
         else:
-            unchanged = all(r is not None and r < changed for r in revisions)
-            c.add(name, unchanged, sources, description)
-        review = f"{path}.days_since_review"
-        if a.last_reviewed is None:
-            c.unknown(
-                review, "days since the assumption was last reviewed", "last_reviewed is not stated"
-            )
-        else:
-            c.add(
-                review,
-                c.age(a.last_reviewed),
-                [f"{path}.last_reviewed"],
-                "days since the assumption was last reviewed",
-            )
+            unchanged = all(r < changed for r in revisions if r is not None)
+            c.add(name, unchanged, sources, description, needs=("objectives",))
+        c.add(
+            f"{path}.days_since_review",
+            c.age(a.last_reviewed) if a.last_reviewed else None,
+            [f"{path}.last_reviewed"],
+            "days since the assumption was last reviewed",
+            needs=[f"{path}.last_reviewed"],
+        )

@@ -415,13 +415,15 @@ def _data_gaps(ctx: _Context) -> Iterator[Issue]:
             )
 
 
-def _has_facts(facts: Partnership, dotted: str) -> bool:
-    node: Any = facts
-    for part in dotted.split("."):
-        if isinstance(node, tuple):
-            return False  # a field inside a collection: presence varies by record
-        node = getattr(node, part, None)
-    return _states_something(node)
+def _has_facts(node: Any, dotted: str) -> bool:
+    """Whether the file states anything at *dotted*; inside a collection, in any record."""
+    head, _, rest = dotted.partition(".")
+    value = getattr(node, head, None)
+    if not rest:
+        return _states_something(value)
+    if isinstance(value, tuple):
+        return any(_has_facts(record, rest) for record in value)
+    return value is not None and _has_facts(value, rest)
 
 
 def _states_something(node: Any) -> bool:

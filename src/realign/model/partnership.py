@@ -64,6 +64,7 @@ from .scales import (
 )
 
 __all__ = [
+    "ABSENCE",
     "ActionItem",
     "Assessment",
     "Assumption",
@@ -106,6 +107,20 @@ def _optional(kind: object | None = None) -> Any:
     return attrs.field(default=None, validator=bounded(kind) if kind is not None else None)
 
 
+#: ``attrs`` metadata key saying what an omitted optional value means.
+ABSENCE = "realign.absence"
+
+
+def _pending() -> Any:
+    """A date or outcome that is omitted while the thing is still open: not unknown."""
+    return attrs.field(default=None, metadata={ABSENCE: "pending"})
+
+
+def _annotation() -> Any:
+    """Free text for people; no rule reads it, so its absence is not an unknown fact."""
+    return attrs.field(default=None, metadata={ABSENCE: "annotation"})
+
+
 def _ids() -> Any:
     return attrs.field(default=(), validator=bounded_items(Identifier))
 
@@ -133,7 +148,7 @@ class Assessment:
     as_of: date
     period: Period = _required(Period)
     catalog_version: str | None = None
-    assessor: str | None = None
+    assessor: str | None = _annotation()
     data_gaps: tuple[str, ...] = ()
 
 
@@ -156,7 +171,7 @@ class PartnershipProfile:
 class Partner:
     id: Identifier = _required(Identifier)
     name: str
-    industry: str | None = None
+    industry: str | None = _annotation()
     headcount: Count | None = _optional(Count)
     has_alliance_function: bool | None = None
     # An empty string records that the partner has no alliance manager.
@@ -245,9 +260,9 @@ class Meeting:
 @attrs.frozen(kw_only=True)
 class Decision:
     id: Identifier = _required(Identifier)
-    topic: str | None = None
+    topic: str | None = _annotation()
     raised: date
-    decided: date | None = None
+    decided: date | None = _pending()
 
 
 @attrs.frozen(kw_only=True)
@@ -256,7 +271,7 @@ class ActionItem:
     meeting_id: Identifier | None = _optional(Identifier)
     owner: str | None = None
     due: date
-    closed: date | None = None
+    closed: date | None = _pending()
 
 
 @attrs.frozen(kw_only=True)
@@ -266,9 +281,9 @@ class Escalation:
     raised_by: Identifier = _required(Identifier)
     category: EscalationCategory
     level_reached: Count | None = _optional(Count)
-    resolved: date | None = None
-    resolution: Resolution | None = None
-    note: str | None = None
+    resolved: date | None = _pending()
+    resolution: Resolution | None = _pending()
+    note: str | None = _annotation()
 
 
 @attrs.frozen(kw_only=True)
@@ -284,18 +299,18 @@ class ResourceCommitment:
 @attrs.frozen(kw_only=True)
 class Milestone:
     id: Identifier = _required(Identifier)
-    title: str | None = None
+    title: str | None = _annotation()
     # A partner id, or "joint".
     owner: Identifier | None = _optional(Identifier)
     due: date
-    completed: date | None = None
+    completed: date | None = _pending()
 
 
 @attrs.frozen(kw_only=True)
 class CultureProfile:
     partner: Identifier = _required(Identifier)
     assessed: date
-    method: str | None = None
+    method: str | None = _annotation()
     respondents: Count | None = _optional(Count)
     scores: Mapping[CultureDimension, Likert] = attrs.field(
         factory=dict, validator=bounded_values(Likert)
@@ -310,7 +325,7 @@ class IntegrationActivity:
     participants: Mapping[Identifier, Count] = attrs.field(
         factory=dict, validator=bounded_values(Count)
     )
-    description: str | None = None
+    description: str | None = _annotation()
 
 
 @attrs.frozen(kw_only=True)
@@ -333,11 +348,11 @@ class MarketSignal:
     observed: date
     type: SignalType
     magnitude: Magnitude = _required(Magnitude)
-    description: str | None = None
-    source: str | None = None
+    description: str | None = _annotation()
+    source: str | None = _annotation()
     affects_objectives: tuple[Identifier, ...] = _ids()
-    response_decided: date | None = None
-    response: str | None = None
+    response_decided: date | None = _pending()
+    response: str | None = _annotation()
 
 
 @attrs.frozen(kw_only=True)
@@ -345,7 +360,7 @@ class Assumption:
     id: Identifier = _required(Identifier)
     statement: str
     load_bearing: bool | None = None
-    signpost: str | None = None
+    signpost: str | None = _annotation()
     status: AssumptionStatus
     status_changed: date | None = None
     last_reviewed: date | None = None
@@ -386,7 +401,9 @@ class PulseSurvey:
 
 @attrs.frozen(kw_only=True)
 class HealthCheck:
-    id: Identifier | None = _optional(Identifier)
+    id: Identifier | None = attrs.field(
+        default=None, validator=bounded(Identifier), metadata={ABSENCE: "annotation"}
+    )
     date: date
     type: HealthCheckType | None = None
     facilitator: Facilitator | None = None
@@ -415,7 +432,7 @@ class LearningEntry:
     date: date
     type: LearningType
     author_org: Identifier = _required(Identifier)
-    title: str | None = None
+    title: str | None = _annotation()
     # A milestone, escalation or decision id.
     linked_to: Identifier | None = _optional(Identifier)
 
