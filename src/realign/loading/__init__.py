@@ -49,7 +49,8 @@ def load_partnership(
 
     Args:
         source: a path, or a :class:`FactSource` for in-memory documents.
-        plugin_manager: the plugins to load with; defaults to the built-ins only.
+        plugin_manager: the plugins to load with; defaults to the built-ins and the
+            installed plugins, as :func:`realign.get_plugin_manager` builds them.
         lenient: report unknown keys as warnings instead of errors.
 
     Raises:
@@ -60,7 +61,7 @@ def load_partnership(
     if plugin_manager is None:
         from ..plugins import get_plugin_manager
 
-        plugin_manager = get_plugin_manager(load_entrypoints=False)
+        plugin_manager = get_plugin_manager()
     raw = plugin_manager.hook.realign_load_facts(source=source)
     if raw is None:
         raise FactError(
