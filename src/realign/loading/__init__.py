@@ -9,12 +9,11 @@ from typing import Any
 import attrs
 import pluggy
 
-from ..errors import FactError, Problem
+from ..errors import FactError, Problem, format_path
 from ..model import Partnership
 from ._checks import check_partnership
 from ._convert import describe, issues_from, leaf_problem, make_converter, unknown_keys
-from ._positions import Position, SourceMap
-from .source import DEFAULT_MAX_BYTES, FactSource, RawFacts
+from .source import DEFAULT_MAX_BYTES, FactSource, Locator, RawFacts
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -97,11 +96,11 @@ def structure_partnership(
         )
     parts = _structure_parts(data, source)
     problems.extend(parts.problems)
-    source_map = _Lazy(raw)
+    locator = raw.locator()
     facts: Partnership | None = None
     if all(name in parts.values for name in _REQUIRED_TABLES):
         facts = Partnership(**parts.values)
-        where = _describer(source_map)
+        where = _describer(locator)
         issues = check_partnership(
             facts, failed_ids=parts.failed_ids, broken=parts.broken, where=where
         )
@@ -117,10 +116,7 @@ def structure_partnership(
                     hint=issue.hint,
                 )
             )
-    located = sorted(
-        (_locate(p, source_map) for p in problems),
-        key=lambda p: (p.line or 0, p.column or 0, str(p.path), p.message),
-    )
+    located = locator.place(problems)
     if facts is None or any(p.severity == "error" for p in located):
         raise FactError(located)
     return LoadedPartnership(partnership=facts, source=source, warnings=tuple(located))
@@ -212,35 +208,10 @@ def _structure_record(
         return None
 
 
-class _Lazy:
-    """Builds the source map on first use: a valid file never needs one."""
-
-    def __init__(self, raw: RawFacts) -> None:
-        self._raw = raw
-        self._map: SourceMap | None = None
-
-    def locate(self, path: Path_) -> tuple[Path_, Position] | None:
-        if self._map is None:
-            self._map = self._raw.source_map()
-        return self._map.locate(path)
-
-
-def _locate(problem: Problem, source_map: _Lazy) -> Problem:
-    if problem.line is not None:
-        return problem
-    found = source_map.locate(problem.path)
-    if found is None:
-        return problem
-    _, position = found
-    return attrs.evolve(problem, line=position.line, column=position.column)
-
-
-def _describer(source_map: _Lazy) -> Any:
-    from ..errors import format_path
-
+def _describer(locator: Locator) -> Any:
     def where(path: Path_) -> str:
-        found = source_map.locate(path)
+        position = locator.position(path)
         text = format_path(path)
-        return f"{text} (line {found[1].line})" if found else text
+        return f"{text} (line {position.line})" if position else text
 
     return where

@@ -9,8 +9,6 @@ import tomllib
 from collections.abc import Iterator
 from typing import Any
 
-import attrs
-
 from ..errors import FactError, Problem
 from ..hookspecs import hookimpl
 from ._convert import describe
@@ -150,18 +148,10 @@ def _load_json(source: FactSource) -> RawFacts:
                 )
             ]
         )
-    positions = functools.partial(json_source_map, text)
-    problems = list(_json_value_problems(source, data, duplicated))
-    if problems:
-        source_map = positions()
-        located = []
-        for problem in problems:
-            found = source_map.locate(problem.path)
-            if found is not None:
-                problem = attrs.evolve(problem, line=found[1].line, column=found[1].column)
-            located.append(problem)
-        raise FactError(sorted(located, key=lambda p: (p.line or 0, p.column or 0)))
-    return RawFacts(data=data, format="json", positions=positions)
+    raw = RawFacts(data=data, format="json", positions=functools.partial(json_source_map, text))
+    if problems := list(_json_value_problems(source, data, duplicated)):
+        raise FactError(raw.locator().place(problems))
+    return raw
 
 
 def _json_value_problems(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from ..errors import FactError, Problem
-from ._positions import SourceMap
+from ._positions import Path as FieldPath
+from ._positions import Position, SourceMap
 
-__all__ = ["DEFAULT_MAX_BYTES", "FactSource", "RawFacts"]
+__all__ = ["DEFAULT_MAX_BYTES", "FactSource", "Locator", "RawFacts"]
 
 #: Fact files larger than this are refused before they are read. A partnership
 #: is tens of kilobytes; anything near this size is a mistake, not a client.
@@ -119,5 +120,31 @@ class RawFacts:
     format: str
     positions: SourceMap | Callable[[], SourceMap] = attrs.field(factory=lambda: SourceMap({}))
 
-    def source_map(self) -> SourceMap:
-        return self.positions if isinstance(self.positions, SourceMap) else self.positions()
+    def locator(self) -> Locator:
+        return Locator(self.positions)
+
+
+class Locator:
+    """Puts problems at their line and column, building the source map on first use."""
+
+    def __init__(self, positions: SourceMap | Callable[[], SourceMap]) -> None:
+        self._positions = positions
+        self._map = positions if isinstance(positions, SourceMap) else None
+
+    def position(self, path: FieldPath) -> Position | None:
+        """Where *path*, or its nearest written ancestor, is in the text."""
+        if self._map is None:
+            assert not isinstance(self._positions, SourceMap)
+            self._map = self._positions()
+        found = self._map.locate(path)
+        return found[1] if found else None
+
+    def place(self, problems: Iterable[Problem]) -> list[Problem]:
+        """The problems with their line and column filled in, in file order."""
+        placed = []
+        for problem in problems:
+            position = None if problem.line is not None else self.position(problem.path)
+            if position is not None:
+                problem = attrs.evolve(problem, line=position.line, column=position.column)
+            placed.append(problem)
+        return sorted(placed, key=lambda p: (p.line or 0, p.column or 0, str(p.path), p.message))
