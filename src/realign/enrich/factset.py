@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -74,10 +75,16 @@ class FactSet:
 
     def reason_unknown(self, path: str) -> str | None:
         """Why the fact at *path* is unknown, or None if it is known."""
+        if _head(path) not in self._unknown_heads:
+            return None  # the common case, answered without building any prefix
         for candidate in (*_prefixes(path), *_prefixes(strip_indices(path))):
             if candidate in self.unknown:
                 return self.unknown[candidate]
         return None
+
+    @functools.cached_property
+    def _unknown_heads(self) -> frozenset[str]:
+        return frozenset(_head(path) for path in self.unknown)
 
     def value(self, name: str) -> Any:
         """The value of the derived fact *name*.
@@ -90,6 +97,14 @@ class FactSet:
         if fact.unknown is not None:
             raise UnknownFactError(name, fact.unknown)
         return fact.value
+
+
+def _head(path: str) -> str:
+    """The top-level key of a path: ``culture`` for ``culture.profiles[0]``."""
+    return _HEAD.split(path, maxsplit=1)[0]
+
+
+_HEAD = re.compile(r"[.\[]")
 
 
 def _prefixes(path: str) -> Iterator[str]:
@@ -117,15 +132,29 @@ def unknown_facts(partnership: Partnership) -> dict[str, str]:
 
 
 def _unstated(node: Any, prefix: str) -> Iterator[str]:
-    for field in attrs.fields(type(node)):
-        value = getattr(node, field.name)
-        path = f"{prefix}{field.name}"
+    record_type: type = type(node)
+    for name, may_be_unknown in _optional_fields(record_type):
+        value = getattr(node, name)
+        path = f"{prefix}{name}"
+        value_type: type = type(value)
         if value is None:
-            if ABSENCE not in field.metadata:
+            if may_be_unknown:
                 yield path
-        elif attrs.has(type(value)):
+        elif _is_record(value_type):
             yield from _unstated(value, path + ".")
         elif isinstance(value, tuple):
             for index, item in enumerate(value):
-                if attrs.has(type(item)):
+                item_type: type = type(item)
+                if _is_record(item_type):
                     yield from _unstated(item, f"{path}[{index}].")
+
+
+@functools.cache
+def _optional_fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """Each field's name, and whether its omission makes it unknown (not "not yet")."""
+    return tuple((f.name, ABSENCE not in f.metadata) for f in attrs.fields(cls))
+
+
+@functools.cache
+def _is_record(cls: type) -> bool:
+    return attrs.has(cls)
