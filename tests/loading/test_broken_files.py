@@ -83,7 +83,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "syntax_unclosed_bracket.toml",
         "TOML: array on line 32 never closed; tomllib notices on line 33",
-        (E(33, "syntax", "", "unclosed array"),),
+        # tomllib stops on line 33; the hint points back at the '[' on line 32.
+        (E(33, "syntax", "", "the '[' at line 32, column 13 is never closed"),),
     ),
     Case(
         "syntax_missing_equals.toml",

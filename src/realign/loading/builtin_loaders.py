@@ -70,6 +70,13 @@ def _toml_problem(source: FactSource, text: str, exc: tomllib.TOMLDecodeError) -
     else:
         line, column = text.count("\n") + 1, len(text) - text.rfind("\n")
     what = match["what"] if match else message
+    hint = None
+    if what.lower().startswith("unclosed"):
+        # tomllib notices at the next statement; the consultant needs the opener.
+        opener = _last_unclosed(text, _offset(text, line, column))
+        if opener is not None:
+            at_line, at_column = _position(text, opener)
+            hint = f"the {text[opener]!r} at line {at_line}, column {at_column} is never closed"
     return Problem(
         source=source.name,
         code="syntax",
@@ -77,7 +84,27 @@ def _toml_problem(source: FactSource, text: str, exc: tomllib.TOMLDecodeError) -
         column=column,
         message=f"TOML syntax error: {what[:1].lower()}{what[1:]}",
         found=_excerpt(text, line),
+        hint=hint,
     )
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    return start + column - 1
+
+
+def _last_unclosed(text: str, end: int) -> int | None:
+    """Where the innermost bracket or brace still open at *end* was opened."""
+    opened: list[int] = []
+    for match in _NESTING_TOKENS.finditer(text, 0, end):
+        token = match.group()
+        if token in ("[", "{"):
+            opened.append(match.start())
+        elif token in ("]", "}") and opened:
+            opened.pop()
+    return opened[-1] if opened else None
 
 
 def _excerpt(text: str, line: int) -> str | None:
