@@ -14,10 +14,20 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from pathlib import Path
+
     from .enrich.factset import DerivedFact, FactSet
     from .loading.source import FactSource, RawFacts
+    from .rules.functions import Function
 
-__all__ = ["hookimpl", "hookspec", "realign_enrich_facts", "realign_load_facts"]
+__all__ = [
+    "hookimpl",
+    "hookspec",
+    "realign_condition_functions",
+    "realign_enrich_facts",
+    "realign_load_facts",
+    "realign_rulesets",
+]
 
 PROJECT = "realign"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -52,4 +62,25 @@ def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact] | None:
     ran before it in ``facts.derived``. A derived fact may not reuse a name that
     already exists. Each derived fact names the input facts it came from, so that
     explanations can show its provenance.
+    """
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+@hookspec
+def realign_rulesets() -> Iterable[str | Path] | None:
+    """Return paths of TOML rule-set files this plugin contributes to the default catalog.
+
+    ``Engine.default()`` loads every file returned by every plugin; rule, action
+    and param ids must be unique across all of them.
+    """
+
+
+@hookspec
+def realign_condition_functions() -> Iterable[Function] | None:
+    """Return functions that conditions may call, each with its signature.
+
+    The signature (parameter and return types) lets ``realign check`` type-check
+    every call before anything runs. Two plugins may not define the same name.
     """

@@ -28,6 +28,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "realign.enrich.market",
     "realign.enrich.execution",
     "realign.enrich.monitoring",
+    "realign.rules.functions",
 )
 
 

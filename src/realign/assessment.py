@@ -1,0 +1,158 @@
+"""The result of one assessment, and its JSON form (``realign/assessment@1``).
+
+The JSON contract is documented in ``docs/assessment.md`` and published as a
+JSON Schema (``realign schema assessment``). Everything in it is sorted, so
+the same facts and rule sets give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ._version import __version__
+from .enrich.factset import FactSet
+from .rules.types import SEVERITIES
+
+__all__ = ["SCHEMA_ID", "Assessment", "Check", "Evidence", "Finding", "NotEvaluable", "severity_rank"]
+
+SCHEMA_ID = "realign/assessment@1"
+
+
+def severity_rank(severity: str) -> int:
+    """0 for info up to 4 for critical."""
+    return SEVERITIES.index(severity)
+
+
+@attrs.frozen(kw_only=True)
+class Check:
+    """One comparison behind a finding: the actual value against its threshold."""
+
+    condition: str
+    left: str
+    op: str
+    actual: Any
+    right: str
+    threshold: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "condition": self.condition,
+            "left": self.left,
+            "actual": self.actual,
+            "op": self.op,
+            "right": self.right,
+            "threshold": self.threshold,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Evidence:
+    """One combination of facts that satisfies a rule, and the values that made it so."""
+
+    bindings: Mapping[str, Any]
+    severity: str
+    checks: tuple[Check, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bindings": dict(self.bindings),
+            "severity": self.severity,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    rule: str
+    title: str
+    area: str
+    severity: str
+    message: str
+    evidence: tuple[Evidence, ...]
+    actions: tuple[str, ...]
+    conditions: tuple[str, ...]
+    params: Mapping[str, Any]
+    rationale: str = ""
+    sources: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "area": self.area,
+            "severity": self.severity,
+            "message": self.message,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "actions": list(self.actions),
+            "explanation": {
+                "conditions": list(self.conditions),
+                "params": dict(self.params),
+                "rationale": self.rationale,
+                "sources": list(self.sources),
+            },
+        }
+
+
+@attrs.frozen
+class NotEvaluable:
+    rule: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "reason": self.reason}
+
+
+@attrs.frozen(kw_only=True)
+class Assessment:
+    """Findings, rules not evaluable, rules passed, and diagnostics for one partnership.
+
+    ``areas``, ``overall`` and ``plan`` are filled in by scoring; an engine
+    without a scoring model leaves them empty.
+    """
+
+    facts: FactSet = attrs.field(eq=False, repr=False)
+    findings: tuple[Finding, ...]
+    not_evaluable: tuple[NotEvaluable, ...]
+    passed: tuple[str, ...]
+    diagnostics: tuple[str, ...] = ()
+    areas: Mapping[str, Any] = attrs.field(factory=dict)
+    overall: Mapping[str, Any] | None = None
+    plan: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def fired(self) -> tuple[str, ...]:
+        return tuple(sorted(f.rule for f in self.findings))
+
+    def finding(self, rule: str) -> Finding:
+        for finding in self.findings:
+            if finding.rule == rule:
+                return finding
+        raise KeyError(rule)
+
+    def to_dict(self) -> dict[str, Any]:
+        header = self.facts.partnership.assessment
+        return {
+            "schema": SCHEMA_ID,
+            "realign_version": __version__,
+            "assessment": {
+                "id": header.id,
+                "partnership_id": header.partnership_id,
+                "as_of": header.as_of.isoformat(),
+                "period": header.period,
+            },
+            "findings": [f.to_dict() for f in self.findings],
+            "not_evaluable": [n.to_dict() for n in self.not_evaluable],
+            "passed": list(self.passed),
+            "areas": dict(self.areas),
+            "overall": dict(self.overall) if self.overall is not None else None,
+            "plan": [dict(p) for p in self.plan],
+            "diagnostics": list(self.diagnostics),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,375 @@
+"""The engine: compiled rule sets, and assessments of partnerships against them.
+
+Build an :class:`Engine` once and reuse it; compiling and registering the
+rule sets is the expensive part, and durable_rules never frees a ruleset.
+
+Threads: one engine may be shared by threads. Assessments on the
+durable_rules backend are serialised by a lock (durable_rules holds the GIL
+in C, so threads would not run them in parallel anyway); the Python backend
+shares only immutable state. For throughput, use processes, each with its
+own engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import pluggy
+
+from ..assessment import Assessment, Check, Evidence, Finding, NotEvaluable, severity_rank
+from ..enrich import enrich
+from ..enrich.factset import DerivedFact, FactSet
+from ..errors import PluginError, Problem, RealignError
+from ..loading import load_partnership
+from ..model import Partnership
+from ..plugins import get_plugin_manager
+from ..rules.catalog import Catalog, CompiledRule, compile_catalog
+from ..rules.functions import Function
+from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
+from ..rules.types import Vocabulary
+from ..rules.values import is_unknown
+from .evaluate import Context, Trace, evaluate_cond, evaluate_term, plain
+from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome
+
+__all__ = ["Backend", "Engine", "RuleSetError"]
+
+Backend = Literal["durable_rules", "python"]
+_PROBES = Path(__file__).resolve().parent.parent / "rules" / "probes"
+
+
+class RuleSetError(RealignError, ValueError):
+    """Rule sets could not be compiled; :attr:`problems` lists every error and warning."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        count = len(errors)
+        super().__init__(f"{count} error{'s' if count != 1 else ''} in rule sets\n" + "\n".join(str(p) for p in errors))
+
+
+def functions_of(plugin_manager: pluggy.PluginManager) -> dict[str, Function]:
+    """Every condition-language function the plugins provide, by name."""
+    out: dict[str, Function] = {}
+    origin: dict[str, str] = {}
+    hook = plugin_manager.hook.realign_condition_functions
+    for impl in reversed(hook.get_hookimpls()):
+        try:
+            provided = list(impl.function() or ())
+        except Exception as exc:
+            raise PluginError(impl.plugin_name, f"raised in realign_condition_functions: {exc!r}") from exc
+        for function in provided:
+            if not isinstance(function, Function):
+                raise PluginError(impl.plugin_name, f"realign_condition_functions returned {type(function).__name__}, not Function")
+            if function.name in out:
+                raise PluginError(impl.plugin_name, f"function {function.name!r} is also provided by {origin[function.name]!r}")
+            out[function.name] = function
+            origin[function.name] = impl.plugin_name
+    return dict(sorted(out.items()))
+
+
+def vocabulary_of(plugin_manager: pluggy.PluginManager) -> Vocabulary:
+    """The fact vocabulary: the model's fields, and the derived facts the enrichers produce.
+
+    Derived facts are found by enriching the bundled probe partnerships, so a
+    plugin's enricher contributes its names without declaring them twice.
+    """
+    vocabulary = Vocabulary()
+    for probe in sorted(_PROBES.glob("*.toml")):
+        loaded = load_partnership(probe, plugin_manager=plugin_manager)
+        facts = enrich(loaded.partnership, plugin_manager)
+        for name, fact in facts.derived.items():
+            vocabulary.add_derived(name, fact.value if fact.known else None)
+    return vocabulary
+
+
+def ruleset_paths_of(plugin_manager: pluggy.PluginManager) -> list[Path]:
+    out: list[Path] = []
+    for provided in plugin_manager.hook.realign_rulesets():
+        out.extend(Path(p) for p in provided or ())
+    return sorted(out)
+
+
+class Engine:
+    """Rule sets compiled once, ready to assess any number of partnerships.
+
+    Args:
+        rulesets: rule-set files (paths, or :class:`RuleSetFile` already read).
+        plugin_manager: the plugins to use; defaults to the built-ins and every
+            installed plugin.
+        params: param overrides by name, e.g. ``{"gap_threshold": 1.5}``; values
+            may be given as text (as on the command line).
+        backend: ``"durable_rules"`` (the Rete matcher) or ``"python"`` (the
+            Python evaluator alone, for platforms durable_rules cannot run on).
+            Both give the same assessment, byte for byte.
+
+    Raises:
+        RuleSetError: a rule set has errors; every problem is listed.
+    """
+
+    def __init__(
+        self,
+        rulesets: Iterable[str | Path | RuleSetFile] = (),
+        *,
+        plugin_manager: pluggy.PluginManager | None = None,
+        params: Mapping[str, Any] | None = None,
+        backend: Backend = "durable_rules",
+    ) -> None:
+        if backend not in ("durable_rules", "python"):
+            raise ValueError(f"backend must be 'durable_rules' or 'python', not {backend!r}")
+        self.plugin_manager = plugin_manager if plugin_manager is not None else get_plugin_manager()
+        self.backend: Backend = backend
+        files = [r if isinstance(r, RuleSetFile) else load_ruleset_file(r) for r in rulesets]
+        self.catalog: Catalog = compile_catalog(
+            files,
+            vocabulary=vocabulary_of(self.plugin_manager),
+            functions=functions_of(self.plugin_manager),
+            params=params,
+        )
+        if self.catalog.errors:
+            raise RuleSetError(self.catalog.problems)
+        self.rules: tuple[CompiledRule, ...] = tuple(r for r in self.catalog.rules if r.enabled)
+        self._strata = sorted({r.stratum for r in self.rules})
+        self._matches: dict[str, Any] = {}
+        self._matcher: Any = None
+        if backend == "durable_rules":
+            self._compile_matcher()
+
+    @classmethod
+    def default(
+        cls,
+        *,
+        plugin_manager: pluggy.PluginManager | None = None,
+        params: Mapping[str, Any] | None = None,
+        backend: Backend = "durable_rules",
+        extra: Iterable[str | Path | RuleSetFile] = (),
+    ) -> Engine:
+        """The rule sets every installed plugin provides (the standard catalog among them)."""
+        pm = plugin_manager if plugin_manager is not None else get_plugin_manager()
+        return cls([*ruleset_paths_of(pm), *extra], plugin_manager=pm, params=params, backend=backend)
+
+    def _compile_matcher(self) -> None:
+        from .durable import DurableMatcher
+        from .match_compile import compile_rule
+
+        definitions = {}
+        for index, rule in enumerate(self.rules):
+            compiled = compile_rule(rule, f"r{index}")
+            self._matches[rule.id] = compiled
+            definitions[compiled.name] = compiled.definition
+        self._matcher = DurableMatcher(definitions)
+        self._by_name = {m.name: m for m in self._matches.values()}
+
+    # -- facts ------------------------------------------------------------------------
+
+    def facts(self, source: Partnership | FactSet | str | Path) -> FactSet:
+        """Load (if given a path) and enrich a partnership with this engine's plugins."""
+        if isinstance(source, FactSet):
+            return source
+        if isinstance(source, Partnership):
+            return enrich(source, self.plugin_manager)
+        loaded = load_partnership(source, plugin_manager=self.plugin_manager)
+        return enrich(loaded.partnership, self.plugin_manager)
+
+    # -- assessment -------------------------------------------------------------------
+
+    def assess(self, source: Partnership | FactSet | str | Path) -> Assessment:
+        """Assess one partnership: a path to a fact file, a Partnership, or a FactSet.
+
+        Raises:
+            FactError: the fact file is invalid (every problem is listed).
+        """
+        facts = self.facts(source)
+        diagnostics: list[str] = []
+        outcomes: dict[str, RuleOutcome] = {}
+        findings: list[Finding] = []
+        finding_facts: list[dict[str, Any]] = []
+        session = self._matcher.session() if self._matcher is not None else None
+        if session is not None:
+            session.__enter__()
+        try:
+            for stratum in self._strata:
+                ctx = Context(facts, fired=fired_map(outcomes), findings=finding_facts, on_error=diagnostics.append)
+                rules = [r for r in self.rules if r.stratum == stratum]
+                bounds = {rule.id: bind(rule, ctx) for rule in rules}
+                if session is not None:
+                    decided = self._match(session, rules, bounds, ctx, diagnostics)
+                else:
+                    decided = {rule.id: python_outcome(rule, ctx) for rule in rules}
+                emitted: list[DerivedFact] = []
+                for rule in rules:
+                    outcome = decided[rule.id]
+                    outcomes[rule.id] = outcome
+                    if outcome.status == "fired":
+                        finding = self._finding(rule, outcome, bounds[rule.id], ctx)
+                        findings.append(finding)
+                        finding_facts.append(
+                            {
+                                "rule": rule.id,
+                                "title": rule.title,
+                                "area": rule.area,
+                                "severity": finding.severity,
+                                "matches": len(outcome.matches),
+                                "tags": list(rule.tags),
+                            }
+                        )
+                    emitted.extend(self._emit(rule, outcome, bounds[rule.id], ctx))
+                if emitted:
+                    derived = {**facts.derived, **{d.name: d for d in emitted}}
+                    facts = attrs.evolve(facts, derived=dict(sorted(derived.items())))
+        finally:
+            if session is not None:
+                session.__exit__(None, None, None)
+        order = {area: i for i, area in enumerate(AREAS)}
+        findings.sort(key=lambda f: (-severity_rank(f.severity), order.get(f.area, len(order)), f.area, f.rule))
+        not_evaluable = sorted(
+            (NotEvaluable(o.rule, "; ".join(o.reasons)) for o in outcomes.values() if o.status == "not_evaluable"),
+            key=lambda n: n.rule,
+        )
+        passed = sorted(o.rule for o in outcomes.values() if o.status == "passed")
+        return Assessment(
+            facts=facts,
+            findings=tuple(findings),
+            not_evaluable=tuple(not_evaluable),
+            passed=tuple(passed),
+            diagnostics=tuple(sorted(set(diagnostics))),
+        )
+
+    def _match(
+        self,
+        session: Any,
+        rules: Sequence[CompiledRule],
+        bounds: Mapping[str, Bound],
+        ctx: Context,
+        diagnostics: list[str],
+    ) -> dict[str, RuleOutcome]:
+        facts: list[dict[str, Any]] = []
+        for rule in rules:
+            facts.extend(self._matches[rule.id].facts(ctx, bounds[rule.id]))
+        combos: dict[str, set[tuple[int, ...]]] = {}
+        for name, message in session.run(facts):
+            compiled = self._by_name[name]
+            names = bounds[compiled.rule.id].names
+            alias_of = compiled.aliases
+            combo = tuple(int(message[alias_of[n]][f"i_{n}"]) for n in names)
+            combos.setdefault(compiled.rule.id, set()).add(combo)
+        out: dict[str, RuleOutcome] = {}
+        for rule in rules:
+            if rule.id in combos:
+                out[rule.id] = RuleOutcome(rule.id, "fired", matches=tuple(sorted(combos[rule.id])))
+                continue
+            outcome = python_outcome(rule, ctx)
+            if outcome.status == "fired":
+                diagnostics.append(f"internal: durable_rules and the Python evaluator disagree on {rule.id}; please report it")
+                outcome = RuleOutcome(rule.id, "passed")
+            out[rule.id] = outcome
+        return out
+
+    # -- findings ---------------------------------------------------------------------
+
+    def _finding(self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context) -> Finding:
+        evidence = []
+        count = len(outcome.matches)
+        for combo in outcome.matches:
+            env = bound.env(combo)
+            trace: Trace = []
+            for cond in rule.conditions:
+                evaluate_cond(cond, ctx, env, trace)
+            evidence.append(
+                Evidence(
+                    bindings={name: plain(value) for name, value in env.items()},
+                    severity=self._severity(rule, ctx, env, count),
+                    checks=tuple(_check(c) for c in trace if c.result is True),
+                )
+            )
+        severity = max((e.severity for e in evidence), key=severity_rank, default=rule.severity)
+        first = bound.env(outcome.matches[0]) if outcome.matches else {}
+        return Finding(
+            rule=rule.id,
+            title=rule.title,
+            area=rule.area,
+            severity=severity,
+            message=self._message(rule, ctx, first),
+            evidence=tuple(evidence),
+            # An info finding is noted only; it recommends nothing (DOMAIN §4.6).
+            actions=() if severity == "info" else rule.actions,
+            conditions=tuple(c.text for c in rule.conditions),
+            params={name: plain(self.catalog.params[name].value) for name in rule.params},
+            rationale=rule.rationale,
+            sources=rule.sources,
+            tags=rule.tags,
+        )
+
+    def _severity(self, rule: CompiledRule, ctx: Context, env: Mapping[str, Any], matches: int) -> str:
+        scope = {**env, "matches": matches}
+        for cond, severity in rule.severity_if:
+            if evaluate_cond(cond, ctx, scope) is True:
+                return severity
+        return rule.severity
+
+    def _message(self, rule: CompiledRule, ctx: Context, env: Mapping[str, Any]) -> str:
+        parts = []
+        for part in rule.message:
+            if isinstance(part, str):
+                parts.append(part)
+            else:
+                parts.append(_format(evaluate_term(part, ctx, env)))
+        return "".join(parts)
+
+    def _emit(self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context) -> list[DerivedFact]:
+        out = []
+        for name, term in rule.emit:
+            description = f"emitted by rule {rule.id}"
+            if outcome.status == "fired":
+                value = evaluate_term(term, ctx, bound.env(outcome.matches[0]))
+                if is_unknown(value):
+                    out.append(DerivedFact(name=name, description=description, unknown=value.describe(), sources=(f"rule {rule.id}",)))
+                else:
+                    out.append(DerivedFact(name=name, value=plain(value), description=description, sources=(f"rule {rule.id}",)))
+            elif outcome.status == "passed":
+                out.append(DerivedFact(name=name, value=None, description=description, sources=(f"rule {rule.id}",)))
+            else:
+                out.append(DerivedFact(name=name, description=description, unknown=f"rule {rule.id} is not evaluable", sources=(f"rule {rule.id}",)))
+        return out
+
+    # -- explanations -----------------------------------------------------------------
+
+    def explain(self, rule_id: str, source: Partnership | FactSet | str | Path) -> Any:
+        """Why *rule_id* fired on the partnership, or why not and what would make it fire."""
+        from .explain import explain_rule
+
+        return explain_rule(self, rule_id, self.facts(source))
+
+
+def _check(check: Any) -> Check:
+    return Check(
+        condition=check.text,
+        left=check.left,
+        op=check.op,
+        actual=check.actual,
+        right=check.right,
+        threshold=check.threshold,
+    )
+
+
+def _format(value: Any) -> str:
+    if is_unknown(value):
+        return "unknown"
+    value = plain(value)
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        return text or "0"
+    if isinstance(value, dict):
+        if "id" in value:
+            return str(value["id"])
+        return ", ".join(f"{k}: {_format(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_format(v) for v in value)
+    return str(value)
+

@@ -1,0 +1,470 @@
+"""The Python evaluator of the IR, with Kleene three-valued logic.
+
+It is a complete backend on its own (``Engine(backend="python")``), the
+source of every explanation, and the reference the durable_rules path is
+tested against. Values are looked up lazily in the :class:`FactSet`: a stated
+field by its attribute, a derived fact by its name under the record it
+describes (``decisions[2].latency_days``), and every missing value is checked
+against ``FactSet.unknown`` so that unknown never passes for false.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import attrs
+
+from ..enrich.factset import FactSet
+from ..rules import ir
+from ..rules.values import Unknown, is_unknown, merge_unknown
+
+__all__ = ["Context", "Located", "TRUE_FALSE", "Trace", "evaluate_cond", "evaluate_term", "plain"]
+
+TRUE_FALSE = (True, False)
+
+
+@attrs.frozen
+class Located:
+    """A record, collection, table or namespace, with the fact path it lives at."""
+
+    value: Any
+    path: str
+
+
+@attrs.frozen
+class Check:
+    """One comparison made while evaluating a condition, for explanations."""
+
+    text: str
+    op: str
+    left: str
+    actual: Any
+    right: str
+    threshold: Any
+    result: bool | Unknown
+
+
+Trace = list[Check]
+
+
+class Context:
+    """What one assessment's conditions are evaluated against."""
+
+    def __init__(
+        self,
+        facts: FactSet,
+        *,
+        fired: Mapping[str, bool | Unknown] | None = None,
+        findings: Sequence[Mapping[str, Any]] = (),
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self.facts = facts
+        self.partnership = facts.partnership
+        self.as_of: date = facts.partnership.assessment.as_of
+        self.fired: Mapping[str, bool | Unknown] = fired or {}
+        self.findings = findings
+        self.on_error = on_error
+        self._namespaces: set[str] | None = None
+
+    def namespaces(self) -> set[str]:
+        if self._namespaces is None:
+            spaces: set[str] = set()
+            for name in self.facts.derived:
+                parts = name.split(".")
+                for end in range(1, len(parts)):
+                    spaces.add(".".join(parts[:end]))
+            self._namespaces = spaces
+        return self._namespaces
+
+    def wrap(self, value: Any, path: str) -> Any:
+        """A stated value at *path*: unknown when the fact file could not say."""
+        if value is None or (isinstance(value, tuple) and not value):
+            reason = self.facts.reason_unknown(path)
+            if reason is not None:
+                return Unknown(frozenset({f"{path} is unknown ({reason})"}))
+        return _located(value, path)
+
+    def derived(self, name: str) -> Any:
+        fact = self.facts.derived[name]
+        if fact.unknown is not None:
+            return Unknown(frozenset({f"{name} is unknown ({fact.unknown})"}))
+        return _located(fact.value, name)
+
+
+def _located(value: Any, path: str) -> Any:
+    if value is None or isinstance(value, bool | str | date):
+        return value.value if isinstance(value, Enum) else value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, tuple | list | Mapping) or attrs.has(type(value)):
+        return Located(value, path)
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly form of an evaluated value, for evidence and messages."""
+    if isinstance(value, Located):
+        inner = value.value
+        if attrs.has(type(inner)):
+            ident = getattr(inner, "id", None) or getattr(inner, "partner", None)
+            return {"path": value.path, "id": plain(ident)} if ident is not None else {"path": value.path}
+        if isinstance(inner, Mapping):
+            return {str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())}
+        return [plain(_located(v, f"{value.path}[{i}]")) for i, v in enumerate(inner)]
+    if isinstance(value, Unknown):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def items_of(value: Located | list[Any] | Mapping[str, Any]) -> list[Any]:
+    """The items of a collection: records stay located so their fields can be read."""
+    if isinstance(value, Located):
+        inner = value.value
+        if isinstance(inner, Mapping):
+            return [_located(inner[k], f"{value.path}.{k}") for k in sorted(inner)]
+        return [_located(v, f"{value.path}[{i}]") for i, v in enumerate(inner)]
+    if isinstance(value, Mapping):
+        return [value[k] for k in sorted(value)]
+    return list(value)
+
+
+# --- terms -----------------------------------------------------------------------------
+
+
+def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
+    match term:
+        case ir.Const(value=value):
+            return value
+        case ir.Var(name=name):
+            return env[name]
+        case ir.Root(name=name):
+            if name == "as_of":
+                return ctx.as_of
+            if name == "findings":
+                return list(ctx.findings)
+            return ctx.wrap(getattr(ctx.partnership, name), name)
+        case ir.Get(obj=obj, name=name):
+            return _get(evaluate_term(obj, ctx, env), name, ctx)
+        case ir.At(obj=obj, key=key):
+            return _at(evaluate_term(obj, ctx, env), evaluate_term(key, ctx, env), ctx)
+        case ir.Arith(op=op, left=left, right=right):
+            return _arith(op, evaluate_term(left, ctx, env), evaluate_term(right, ctx, env))
+        case ir.Negate(operand=operand):
+            value = evaluate_term(operand, ctx, env)
+            return value if value is None or is_unknown(value) else -value
+        case ir.ListOf(items=items):
+            values = [evaluate_term(item, ctx, env) for item in items]
+            return merge_unknown(values) if any(is_unknown(v) for v in values) else values
+        case ir.Apply():
+            return _apply(term, ctx, env)
+        case ir.Aggregate():
+            return _aggregate(term, ctx, env)
+        case ir.IsPresent(operand=operand):
+            value = evaluate_term(operand, ctx, env)
+            return value if is_unknown(value) else value is not None
+        case ir.Within(value=value_term, window=window_term):
+            value = evaluate_term(value_term, ctx, env)
+            window = evaluate_term(window_term, ctx, env)
+            if is_unknown(value) or is_unknown(window):
+                return merge_unknown((value, window))
+            if value is None or window is None or not isinstance(value, date):
+                return None
+            return 0 <= (ctx.as_of - value).days <= window
+        case ir.Fired(rule=rule):
+            return ctx.fired.get(rule, False)
+        case ir.Cond():
+            return evaluate_cond(term, ctx, env)
+    raise TypeError(term)  # pragma: no cover
+
+
+def _get(obj: Any, name: str, ctx: Context) -> Any:
+    if obj is None or is_unknown(obj):
+        return obj
+    if isinstance(obj, Mapping):  # a finding record, or a table built by a function
+        return obj.get(name)
+    if not isinstance(obj, Located):
+        return None
+    path = f"{obj.path}.{name}"
+    inner = obj.value
+    if attrs.has(type(inner)) and hasattr(inner, name):
+        return ctx.wrap(getattr(inner, name), path)
+    if path in ctx.facts.derived:
+        return ctx.derived(path)
+    if path in ctx.namespaces():
+        return Located(None, path)
+    if isinstance(inner, Mapping):
+        return ctx.wrap(inner.get(name), path)
+    return None
+
+
+def _at(obj: Any, key: Any, ctx: Context) -> Any:
+    if obj is None or is_unknown(obj) or is_unknown(key) or key is None:
+        return merge_unknown((obj, key)) if is_unknown(obj) or is_unknown(key) else None
+    if isinstance(obj, Located):
+        inner = obj.value
+        if isinstance(inner, Mapping):
+            return ctx.wrap(inner.get(key), f"{obj.path}.{key}")
+        if isinstance(inner, tuple | list) and isinstance(key, int | float) and int(key) == key:
+            index = int(key)
+            return _located(inner[index], f"{obj.path}[{index}]") if -len(inner) <= index < len(inner) else None
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    if isinstance(obj, list) and isinstance(key, int | float) and int(key) == key:
+        index = int(key)
+        return obj[index] if -len(obj) <= index < len(obj) else None
+    return None
+
+
+def _arith(op: str, left: Any, right: Any) -> Any:
+    if is_unknown(left) or is_unknown(right):
+        return merge_unknown((left, right))
+    if left is None or right is None:
+        return None
+    if isinstance(left, date) or isinstance(right, date):
+        return _date_arith(op, left, right)
+    if isinstance(left, bool) or isinstance(right, bool) or not (
+        isinstance(left, int | float) and isinstance(right, int | float)
+    ):
+        return None
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    if right == 0:
+        return None  # no value, not a crash: a ratio of nothing is missing
+    if op == "/":
+        return left / right
+    return left % right
+
+
+def _date_arith(op: str, left: Any, right: Any) -> Any:
+    if isinstance(left, date) and isinstance(right, date):
+        return (left - right).days if op == "-" else None
+    if isinstance(left, date) and isinstance(right, int | float) and op in "+-":
+        days = timedelta(days=int(right))
+        try:
+            return left + days if op == "+" else left - days
+        except OverflowError:
+            return None
+    if isinstance(right, date) and isinstance(left, int | float) and op == "+":
+        try:
+            return right + timedelta(days=int(left))
+        except OverflowError:
+            return None
+    return None
+
+
+def _apply(term: ir.Apply, ctx: Context, env: Mapping[str, Any]) -> Any:
+    function = term.function
+    args = [evaluate_term(arg, ctx, env) for arg in term.args]
+    if not function.handles_missing:
+        if any(is_unknown(a) for a in args):
+            return merge_unknown(args)
+        if any(a is None for a in args):
+            return None
+    values = [_argument(a) for a in args]
+    try:
+        result = function.impl(*values)
+    except Exception as error:  # a function must not take the assessment down
+        reason = f"{function.name}() failed: {error!r}"
+        if ctx.on_error is not None:
+            ctx.on_error(reason)
+        return Unknown(frozenset({reason}))
+    return _located(result, term.text) if isinstance(result, Mapping) else result
+
+
+def _argument(value: Any) -> Any:
+    if isinstance(value, Located):
+        inner = value.value
+        if isinstance(inner, Mapping):
+            return {k: plain(_located(v, f"{value.path}.{k}")) for k, v in inner.items()}
+        if isinstance(inner, tuple | list):
+            return items_of(value)
+        return value
+    return value
+
+
+def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
+    source = evaluate_term(term.source, ctx, env)
+    if is_unknown(source):
+        return source
+    if source is None:
+        return None
+    items = items_of(source) if isinstance(source, Located | Mapping | list) else []
+    func = term.func
+    verdicts: list[bool | Unknown] = []
+    values: list[Any] = []
+    for item in items:
+        scope = {**env, term.var: item}
+        keep: bool | Unknown = True if term.where is None else evaluate_cond(term.where, ctx, scope)
+        if func in ("any", "all", "none"):
+            if keep is False:
+                continue
+            verdict = True if term.value is None else evaluate_cond(term.value, ctx, scope)  # type: ignore[arg-type]
+            if func == "all":
+                # an item counts against all() only when it is kept and fails
+                skip = False if keep is True else keep
+                verdicts.append(_or((skip, verdict)))
+            else:
+                verdicts.append(_and((keep, verdict)))
+            continue
+        if is_unknown(keep):
+            return keep
+        if keep:
+            values.append(None if term.value is None else evaluate_term(term.value, ctx, scope))
+    if func == "any":
+        return _or(verdicts)
+    if func == "none":
+        result = _or(verdicts)
+        return result if is_unknown(result) else not result
+    if func == "all":
+        # all(p) over the kept items: false as soon as one is false.
+        return _and(verdicts) if verdicts else True
+    if func == "count":
+        return len(values)
+    if any(is_unknown(v) for v in values):
+        return merge_unknown(values)
+    present = [v for v in values if v is not None]
+    if func == "sum":
+        return sum(present)
+    if not present:
+        return None
+    if func == "min":
+        return min(present)
+    if func == "max":
+        return max(present)
+    if func == "mean":
+        return statistics.fmean(present)
+    return float(statistics.median(present))
+
+
+# --- conditions ------------------------------------------------------------------------
+
+
+def _and(results: Iterable[bool | Unknown]) -> bool | Unknown:
+    unknown: list[Unknown] = []
+    for result in results:
+        if result is False:
+            return False
+        if is_unknown(result):
+            unknown.append(result)  # type: ignore[arg-type]
+    return merge_unknown(unknown) if unknown else True
+
+
+def _or(results: Iterable[bool | Unknown]) -> bool | Unknown:
+    unknown: list[Unknown] = []
+    for result in results:
+        if result is True:
+            return True
+        if is_unknown(result):
+            unknown.append(result)  # type: ignore[arg-type]
+    return merge_unknown(unknown) if unknown else False
+
+
+def evaluate_cond(
+    cond: ir.Cond, ctx: Context, env: Mapping[str, Any], trace: Trace | None = None
+) -> bool | Unknown:
+    """True, False or :class:`Unknown` (with its reasons)."""
+    match cond:
+        case ir.And(items=items):
+            if trace is None:
+                return _and(evaluate_cond(c, ctx, env) for c in items)
+            return _and([evaluate_cond(c, ctx, env, trace) for c in items])
+        case ir.Or(items=items):
+            if trace is None:
+                return _or(evaluate_cond(c, ctx, env) for c in items)
+            return _or([evaluate_cond(c, ctx, env, trace) for c in items])
+        case ir.Cmp(op=op, left=left_term, right=right_term):
+            left = evaluate_term(left_term, ctx, env)
+            right = evaluate_term(right_term, ctx, env)
+            result = compare(op, left, right)
+            if trace is not None:
+                trace.append(Check(cond.text, op, left_term.text, plain(left), right_term.text, plain(right), result))
+            return result
+        case ir.Truth(term=term, expected=expected):
+            value = evaluate_term(term, ctx, env)
+            result = value if is_unknown(value) else (value is expected)
+            if trace is not None:
+                trace.append(Check(cond.text, "is", term.text, plain(value), str(expected).lower(), expected, result))
+            return result
+    raise TypeError(cond)  # pragma: no cover
+
+
+def compare(op: str, left: Any, right: Any) -> bool | Unknown:
+    if is_unknown(left) or is_unknown(right):
+        return merge_unknown((left, right))
+    if left is None or right is None:
+        return False  # a comparison with a missing value is false, and so is its negation
+    if op in ("in", "not in"):
+        members = _members(right)
+        found = _plain_scalar(left) in members
+        return found if op == "in" else not found
+    left, right = _plain_scalar(left), _plain_scalar(right)
+    if not _same_kind(left, right):
+        return op == "!="
+    if op == "==":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
+    if op == "<":
+        return bool(left < right)
+    if op == "<=":
+        return bool(left <= right)
+    if op == ">":
+        return bool(left > right)
+    return bool(left >= right)
+
+
+def _plain_scalar(value: Any) -> Any:
+    if isinstance(value, Located):
+        inner = value.value
+        return getattr(inner, "id", inner) if attrs.has(type(inner)) else inner
+    return value
+
+
+def _members(value: Any) -> list[Any]:
+    if isinstance(value, Located):
+        inner = value.value
+        if isinstance(inner, Mapping):
+            return [str(k.value if isinstance(k, Enum) else k) for k in inner]
+        return [_plain_scalar(_located(v, value.path)) for v in inner]
+    if isinstance(value, Mapping):
+        return list(value)
+    if isinstance(value, list | tuple):
+        return [_plain_scalar(v) for v in value]
+    return []
+
+
+def _same_kind(left: Any, right: Any) -> bool:
+    def kind(v: Any) -> str:
+        if isinstance(v, bool):
+            return "bool"
+        if isinstance(v, int | float):
+            return "number"
+        if isinstance(v, date):
+            return "date"
+        if isinstance(v, str):
+            return "string"
+        return type(v).__name__
+
+    return kind(left) == kind(right)

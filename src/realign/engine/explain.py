@@ -1,0 +1,226 @@
+"""Why a rule fired, or why it did not and the smallest change that would make it fire."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..assessment import Evidence
+from ..enrich.factset import FactSet
+from ..rules.values import is_unknown
+from .evaluate import Check, Context, Trace, evaluate_cond, plain
+from .outcome import bind, python_outcome, requirements
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["Change", "RuleExplanation", "explain_rule", "smallest_change"]
+
+#: How many combinations of bindings "why not" looks at before giving up.
+MAX_COMBINATIONS = 10_000
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """A failing comparison and the value that would make it hold."""
+
+    condition: str
+    left: str
+    actual: Any
+    op: str
+    threshold: Any
+    needed: Any
+    change: Any
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen(kw_only=True)
+class RuleExplanation:
+    rule: str
+    title: str
+    status: str  # fired | passed | not_evaluable
+    conditions: tuple[str, ...]
+    params: dict[str, Any]
+    reasons: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    closest: dict[str, Any] | None = None
+    failing: tuple[Change, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "status": self.status,
+            "conditions": list(self.conditions),
+            "params": self.params,
+            "reasons": list(self.reasons),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "closest": self.closest,
+            "failing": [c.to_dict() for c in self.failing],
+        }
+
+    def __str__(self) -> str:
+        lines = [f"{self.rule} {self.title}: {self.status.replace('_', ' ')}"]
+        for condition in self.conditions:
+            lines.append(f"  when {condition}")
+        if self.status == "fired":
+            for item in self.evidence:
+                where = ", ".join(f"{k}={_short(v)}" for k, v in item.bindings.items())
+                lines.append(f"  matched{' ' + where if where else ''} ({item.severity})")
+                for check in item.checks:
+                    lines.append(f"    {check.left} = {_short(check.actual)} {check.op} {_short(check.threshold)}")
+        elif self.status == "not_evaluable":
+            lines.extend(f"  because {reason}" for reason in self.reasons)
+        for change in self.failing:
+            lines.append(f"  fails: {change.left} = {_short(change.actual)}, needs {change.op} {_short(change.threshold)}; {change.note}")
+        return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and "id" in value:
+        return str(value["id"])
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def explain_rule(engine: Engine, rule_id: str, facts: FactSet) -> RuleExplanation:
+    try:
+        rule = engine.catalog.rule(rule_id)
+    except KeyError:
+        from ..errors import closest
+
+        guess = closest(rule_id, [r.id for r in engine.catalog.rules])
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        raise KeyError(f"no rule {rule_id!r}{hint}") from None
+    assessment = engine.assess(facts)
+    params = {name: plain(engine.catalog.params[name].value) for name in rule.params}
+    base = {
+        "rule": rule.id,
+        "title": rule.title,
+        "conditions": tuple(c.text for c in rule.conditions),
+        "params": params,
+    }
+    if rule.id in assessment.fired:
+        return RuleExplanation(status="fired", evidence=assessment.finding(rule.id).evidence, **base)  # type: ignore[arg-type]
+    ctx = Context(assessment.facts, fired=_fired(assessment), findings=())
+    outcome = python_outcome(rule, ctx)
+    status = "not_evaluable" if outcome.status == "not_evaluable" else "passed"
+    closest, failing = _closest(rule, ctx)
+    return RuleExplanation(status=status, reasons=outcome.reasons, closest=closest, failing=failing, **base)  # type: ignore[arg-type]
+
+
+def _fired(assessment: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {rule: True for rule in assessment.fired}
+    out.update(dict.fromkeys(assessment.passed, False))
+    return out
+
+
+def _closest(rule: Any, ctx: Context) -> tuple[dict[str, Any] | None, tuple[Change, ...]]:
+    """The combination of bindings that fails the fewest conditions, and what fails there."""
+    if requirements(rule, ctx) is not None:
+        for cond, _ in rule.requires:
+            trace: Trace = []
+            if evaluate_cond(cond, ctx, {}, trace) is False:
+                return {"bindings": {}, "failed_conditions": [cond.text]}, _changes(trace)
+        return None, ()
+    bound = bind(rule, ctx)
+    if bound.unknown is not None:
+        return None, ()
+    best: tuple[int, dict[str, Any], list[str], Trace] | None = None
+    combos = itertools.islice(itertools.product(*(range(len(items)) for items in bound.items)), MAX_COMBINATIONS)
+    for combo in combos:
+        env = bound.env(combo)
+        failed: list[str] = []
+        failing_trace: Trace = []
+        for cond in rule.when:
+            trace = []
+            if evaluate_cond(cond, ctx, env, trace) is False:
+                failed.append(cond.text)
+                failing_trace.extend(trace)
+        if best is None or len(failed) < best[0]:
+            best = (len(failed), env, failed, failing_trace)
+    if best is None:
+        return {"bindings": {}, "failed_conditions": [], "note": "nothing to bind: the collection is empty"}, ()
+    _, env, failed, trace = best
+    return {"bindings": {k: plain(v) for k, v in env.items()}, "failed_conditions": failed}, _changes(trace)
+
+
+def _changes(trace: Trace) -> tuple[Change, ...]:
+    return tuple(change for check in trace if check.result is False and (change := smallest_change(check)) is not None)
+
+
+def smallest_change(check: Check) -> Change | None:
+    """The value the left side of *check* would need for the comparison to hold."""
+    actual, threshold, op = check.actual, check.threshold, check.op
+    needed: Any = None
+    change: Any = None
+    note = ""
+    if actual is None or is_unknown(actual):
+        note = "it has no value; it needs one"
+    elif op == "is":
+        needed = threshold
+        note = f"it would need to be {str(threshold).lower()}"
+    elif op in ("in", "not in"):
+        note = f"it would need to be {'one' if op == 'in' else 'none'} of {threshold}"
+    elif _number(actual) and _number(threshold):
+        whole = float(actual).is_integer() and float(threshold).is_integer()
+        step = 1 if whole else 0
+        needed = {
+            ">": threshold + step,
+            ">=": threshold,
+            "<": threshold - step,
+            "<=": threshold,
+            "==": threshold,
+        }.get(op)
+        if needed is None:
+            note = f"any value other than {threshold}"
+        else:
+            change = _round(needed - actual)
+            strict = op in ("<", ">") and not whole
+            note = f"{'just ' if strict else ''}{'above' if op == '>' else 'below' if op == '<' else 'at'} {needed}: a change of {change:+g}"
+    elif isinstance(actual, str) and isinstance(threshold, str) and _iso_date(actual) and _iso_date(threshold):
+        a, t = date.fromisoformat(actual), date.fromisoformat(threshold)
+        target = {">": t + timedelta(days=1), ">=": t, "<": t - timedelta(days=1), "<=": t, "==": t}.get(op)
+        if target is not None:
+            needed = target.isoformat()
+            change = (target - a).days
+            note = f"{needed}: {change:+d} days"
+    elif op == "==":
+        needed = threshold
+        note = f"it would need to be {threshold}"
+    else:
+        note = f"it would need to be {op} {threshold}"
+    return Change(
+        condition=check.text,
+        left=check.left,
+        actual=actual,
+        op=op,
+        threshold=threshold,
+        needed=needed,
+        change=change,
+        note=note,
+    )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _round(value: float) -> float | int:
+    rounded = round(value, 6)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10

@@ -1,0 +1,301 @@
+"""Compile rules from the IR to a durable_rules ruleset, and build the facts it matches.
+
+durable_rules compares fields; it cannot count, take medians, call functions
+or do date arithmetic. So the compiler splits every condition:
+
+* a comparison of a binding's field with a constant, another field of the
+  same fact, or a field of another binding is matched by durable_rules;
+* everything else (aggregates, quantifiers, functions, arithmetic, ``within``,
+  ``exists``, a disjunction spanning two bindings) becomes a **slot**: a value
+  the Python evaluator computes before assertion and hands to the matcher as a
+  plain field, which durable_rules then compares.
+
+Each rule gets its own facts, one per item of each binding (kind ``R#b``),
+one per combination for slots that depend on several bindings, and one for
+slots that depend on none (kind ``R#``). Facts carry only what their rule
+reads, so no fact comes near durable_rules' 255-field limit and no fact
+wakes a rule it cannot complete. Every pattern tests ``k`` first, a field
+only realign's facts carry, so no pattern can match durable_rules' own state
+fact and loop.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+
+from ..rules import ir
+from ..rules.catalog import CompiledRule
+from ..rules.values import is_unknown
+from .evaluate import Context, Located, _plain_scalar, evaluate_cond, evaluate_term
+from .outcome import Bound
+
+__all__ = ["CompiledMatch", "compile_rule", "encode"]
+
+_DR_OP = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_NEVER = {"k": "\u0000never"}  # no fact has this kind: the rule cannot fire
+
+
+class _Lift(Exception):
+    """This condition is not a plain field comparison; compute it in Python."""
+
+
+@attrs.frozen
+class Slot:
+    """A field of one of the rule's facts: a binding's field, or a value lifted into Python."""
+
+    name: str
+    owner: tuple[str, ...]  # () = the rule's context fact; (b,) a binding; (b, c) a combination
+    term: ir.Term
+    is_cond: bool = False
+
+
+@attrs.frozen
+class CompiledMatch:
+    """One rule as durable_rules sees it, and how to build the facts it matches."""
+
+    rule: CompiledRule
+    name: str  # the durable_rules rule name
+    definition: dict[str, Any]
+    aliases: Mapping[str, str]  # binding name -> durable_rules alias
+    slots: tuple[Slot, ...]
+    owners: tuple[tuple[str, ...], ...]  # every fact kind the rule needs, in pattern order
+
+    def kind(self, owner: tuple[str, ...]) -> str:
+        return f"{self.name}#{'.'.join(owner)}"
+
+    def facts(self, ctx: Context, bound: Bound) -> Iterator[dict[str, Any]]:
+        """The facts of this rule for one assessment, with every slot computed."""
+        by_owner: dict[tuple[str, ...], list[Slot]] = {}
+        for slot in self.slots:
+            by_owner.setdefault(slot.owner, []).append(slot)
+        names = bound.names
+        for owner in self.owners:
+            slots = by_owner.get(owner, [])
+            positions = [names.index(n) for n in owner]
+            ranges = [range(len(bound.items[p])) for p in positions]
+            for combo in itertools.product(*ranges):
+                env = {n: bound.items[p][i] for n, p, i in zip(owner, positions, combo, strict=True)}
+                fact: dict[str, Any] = {
+                    "id": f"{self.kind(owner)}#{'.'.join(map(str, combo))}",
+                    "k": self.kind(owner),
+                }
+                for n, i in zip(owner, combo, strict=True):
+                    fact[f"i_{n}"] = i
+                for slot in slots:
+                    value = evaluate_cond(slot.term, ctx, env) if slot.is_cond else evaluate_term(slot.term, ctx, env)  # type: ignore[arg-type]
+                    encoded = encode(value)
+                    if encoded is not None:
+                        fact[slot.name] = encoded
+                yield fact
+
+
+def encode(value: Any) -> Any:
+    """A value as durable_rules compares it, or None to leave the field out.
+
+    Numbers become floats (so ``1`` and ``1.0`` join), dates their day number,
+    records their id. Unknown and missing values are left out, so that every
+    comparison on them fails, as it does in the Python evaluator.
+    """
+    if value is None or is_unknown(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value) if value == value and abs(value) != float("inf") else None
+    if isinstance(value, date):
+        return float(value.toordinal())
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Located):
+        scalar = _plain_scalar(value)
+        return scalar if isinstance(scalar, str) else None
+    return None
+
+
+class _RuleCompiler:
+    def __init__(self, rule: CompiledRule, name: str) -> None:
+        self.rule = rule
+        self.name = name
+        self.binding_names = tuple(n for n, _ in rule.bindings)
+        self.aliases = {n: f"b{i}" for i, n in enumerate(self.binding_names)}
+        self.slots: list[Slot] = []
+        self.slot_index: dict[tuple[tuple[str, ...], ir.Term, bool], Slot] = {}
+        self.constraints: dict[tuple[str, ...], list[Any]] = {}
+        self.never = False
+
+    # -- owners and fields ------------------------------------------------------------
+
+    def owner_of(self, term: ir.Term) -> tuple[str, ...]:
+        deps = ir.free_vars(term) & set(self.binding_names)
+        return tuple(n for n in self.binding_names if n in deps)
+
+    def order(self, owner: tuple[str, ...]) -> tuple[int, int]:
+        """Pattern order: bindings first, then combinations, then the context fact."""
+        if len(owner) == 1:
+            return (0, self.binding_names.index(owner[0]))
+        if owner:
+            return (1, 0)
+        return (2, 0)
+
+    def alias(self, owner: tuple[str, ...]) -> str:
+        if len(owner) == 1:
+            return self.aliases[owner[0]]
+        if owner:
+            return "c_" + "_".join(self.aliases[n] for n in owner)
+        return "x"
+
+    def slot(self, owner: tuple[str, ...], term: ir.Term, *, is_cond: bool = False) -> str:
+        key = (owner, term, is_cond)
+        if key not in self.slot_index:
+            slot = Slot(f"s{len(self.slots)}", owner, term, is_cond)
+            self.slots.append(slot)
+            self.slot_index[key] = slot
+        return self.slot_index[key].name
+
+    def field(self, term: ir.Term) -> tuple[tuple[str, ...], str] | None:
+        """Where *term* lives as a plain field, or None for a constant."""
+        if isinstance(term, ir.Const):
+            return None
+        owner = self.owner_of(term)
+        if len(owner) == 1 and _is_field_chain(term):
+            return owner, self.slot(owner, term)
+        return owner, self.slot(owner, term)
+
+    # -- conditions -------------------------------------------------------------------
+
+    def add(self, cond: ir.Cond) -> None:
+        try:
+            owner, expr = self.constraint(cond)
+        except _Lift:
+            owner = self.owner_of(cond)
+            owner, expr = owner, {self.slot(owner, cond, is_cond=True): True}
+        if expr is _ALWAYS:
+            return
+        if expr is _NEVER_EXPR:
+            self.never = True
+            return
+        self.constraints.setdefault(owner, []).append(expr)
+
+    def constraint(self, cond: ir.Cond, *, nested: bool = False) -> tuple[tuple[str, ...], Any]:
+        match cond:
+            case ir.Truth(term=term, expected=expected):
+                if isinstance(term, ir.Const):
+                    return (), _ALWAYS if term.value is expected else _NEVER_EXPR
+                owner, name = self.field(term)  # type: ignore[misc]
+                return owner, {name: expected}
+            case ir.Cmp(op=op, left=left, right=right):
+                return self.compare(op, left, right, nested=nested)
+            case ir.And(items=items) | ir.Or(items=items):
+                parts = [self.constraint(item, nested=True) for item in items]
+                owners = {owner for owner, expr in parts if expr not in (_ALWAYS, _NEVER_EXPR)}
+                if len(owners) > 1:
+                    raise _Lift
+                owner = owners.pop() if owners else ()
+                exprs = [expr for _, expr in parts]
+                key = "$and" if isinstance(cond, ir.And) else "$or"
+                return owner, _combine(key, exprs)
+        raise _Lift
+
+    def compare(self, op: str, left: ir.Term, right: ir.Term, *, nested: bool) -> tuple[tuple[str, ...], Any]:
+        if op in ("in", "not in"):
+            if not isinstance(right, ir.Const) or not isinstance(right.value, list):
+                raise _Lift
+            if isinstance(left, ir.Const):
+                raise _Lift
+            owner, name = self.field(left)  # type: ignore[misc]
+            values = [encode(v) for v in right.value]
+            if op == "in":
+                alternatives = [{name: v} for v in values if v is not None]
+                if not alternatives:
+                    return owner, _NEVER_EXPR
+                return owner, alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
+            # Every test needs the field present, as the Python evaluator does.
+            tests = [{"$neq": {name: v}} for v in values if v is not None] or [{"$ex": {name: 1}}]
+            return owner, tests[0] if len(tests) == 1 else {"$and": tests}
+        left_const = isinstance(left, ir.Const)
+        right_const = isinstance(right, ir.Const)
+        if left_const and right_const:
+            raise _Lift  # folded by the Python side; both constant is rare and odd
+        if left_const:
+            left, right, op = right, left, ir.MIRRORED[op]
+        owner, name = self.field(left)  # type: ignore[misc]
+        if isinstance(right, ir.Const):
+            value = encode(right.value)
+            if value is None:
+                return owner, _NEVER_EXPR
+            return owner, {_DR_OP[op]: {name: value}}
+        other_owner, other = self.field(right)  # type: ignore[misc]
+        if other_owner == owner:
+            return owner, {_DR_OP[op]: {name: {"$m": other}}}
+        if nested:
+            raise _Lift  # a join inside and/or cannot be placed on one pattern
+        # A join: the test goes on whichever pattern comes later.
+        if self.order(other_owner) > self.order(owner):
+            owner, name, other_owner, other, op = other_owner, other, owner, name, ir.MIRRORED[op]
+        return owner, {_DR_OP[op]: {name: {self.alias(other_owner): other}}}
+
+    # -- output -----------------------------------------------------------------------
+
+    def compile(self) -> CompiledMatch:
+        for cond in self.rule.conditions:
+            self.add(cond)
+        owners: set[tuple[str, ...]] = {(n,) for n in self.binding_names}
+        owners |= set(self.constraints)
+        owners |= {slot.owner for slot in self.slots}
+        if not self.binding_names:
+            owners.add(())
+        ordered = sorted(owners, key=self.order)
+        patterns = []
+        for owner in ordered:
+            kind = f"{self.name}#{'.'.join(owner)}"
+            tests: list[Any] = [{"k": kind}]
+            if len(owner) > 1:
+                tests += [{f"i_{n}": {self.aliases[n]: f"i_{n}"}} for n in owner]
+            tests += self.constraints.get(owner, [])
+            if self.never:
+                tests = [_NEVER]
+            patterns.append({self.alias(owner): tests[0] if len(tests) == 1 else {"$and": tests}})
+        definition = {"all": patterns, "run": self.name}
+        return CompiledMatch(
+            rule=self.rule,
+            name=self.name,
+            definition=definition,
+            aliases=self.aliases,
+            slots=tuple(self.slots),
+            owners=tuple(ordered),
+        )
+
+
+_ALWAYS = object()
+_NEVER_EXPR = object()
+
+
+def _combine(key: str, exprs: Sequence[Any]) -> Any:
+    live = [e for e in exprs if e is not _ALWAYS and e is not _NEVER_EXPR]
+    if key == "$and":
+        if any(e is _NEVER_EXPR for e in exprs):
+            return _NEVER_EXPR
+        if not live:
+            return _ALWAYS
+    else:
+        if any(e is _ALWAYS for e in exprs):
+            return _ALWAYS
+        if not live:
+            return _NEVER_EXPR
+    return live[0] if len(live) == 1 else {key: live}
+
+
+def _is_field_chain(term: ir.Term) -> bool:
+    while isinstance(term, ir.Get):
+        term = term.obj
+    return isinstance(term, ir.Var)
+
+
+def compile_rule(rule: CompiledRule, name: str) -> CompiledMatch:
+    """Compile one rule; *name* is its durable_rules rule name."""
+    return _RuleCompiler(rule, name).compile()

@@ -1,0 +1,159 @@
+"""What one rule concluded on one fact set: fired (with its matches), passed, or not evaluable.
+
+:func:`python_outcome` decides it with the Python evaluator alone. A match is
+one combination of the rule's bindings (one index per binding) for which
+every condition is true. Kleene logic decides the rest: when no combination
+is true and some are unknown, the rule is not evaluable, with the reasons.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from ..rules import ir
+from ..rules.catalog import CompiledRule
+from ..rules.values import Unknown, is_unknown, merge_unknown
+from .evaluate import Context, evaluate_cond, evaluate_term, items_of
+
+__all__ = ["Bound", "RuleOutcome", "bind", "python_outcome"]
+
+Status = Literal["fired", "passed", "not_evaluable"]
+Combination = tuple[int, ...]
+
+
+@attrs.frozen
+class RuleOutcome:
+    rule: str
+    status: Status
+    matches: tuple[Combination, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Bound:
+    """The items each binding of a rule ranges over, or why they are unknown."""
+
+    names: tuple[str, ...]
+    items: tuple[tuple[Any, ...], ...]
+    unknown: Unknown | None = None
+
+    def env(self, combination: Combination) -> dict[str, Any]:
+        return {name: self.items[i][index] for i, (name, index) in enumerate(zip(self.names, combination, strict=True))}
+
+
+def bind(rule: CompiledRule, ctx: Context) -> Bound:
+    names = tuple(name for name, _ in rule.bindings)
+    collected: list[tuple[Any, ...]] = []
+    unknown: list[Any] = []
+    for _, term in rule.bindings:
+        value = evaluate_term(term, ctx, {})
+        if is_unknown(value):
+            unknown.append(value)
+            collected.append(())
+        elif value is None:
+            collected.append(())
+        else:
+            collected.append(tuple(items_of(value)))
+    return Bound(names, tuple(collected), merge_unknown(unknown) if unknown else None)
+
+
+def requirements(rule: CompiledRule, ctx: Context) -> tuple[str, ...] | None:
+    """Why the rule is not evaluable before looking at its conditions, or None."""
+    for cond, reason in rule.requires:
+        result = evaluate_cond(cond, ctx, {})
+        if result is False:
+            return (reason,)
+        if is_unknown(result):
+            return tuple(sorted(result.reasons))  # type: ignore[union-attr]
+    return None
+
+
+def _not_evaluable(rule: CompiledRule, reasons: Any) -> RuleOutcome:
+    return RuleOutcome(rule.id, "not_evaluable", reasons=tuple(sorted(set(reasons))) or ("unknown",))
+
+
+def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:
+    """Evaluate *rule* on the Python evaluator alone."""
+    if (blocked := requirements(rule, ctx)) is not None:
+        return _not_evaluable(rule, blocked)
+    bound = bind(rule, ctx)
+    if bound.unknown is not None:
+        return _not_evaluable(rule, bound.unknown.reasons)
+    names = set(bound.names)
+    free: list[tuple[ir.Cond, frozenset[str]]] = [(c, ir.free_vars(c) & names) for c in rule.when]
+    unknown: set[str] = set()
+    for cond, deps in free:
+        if deps:
+            continue
+        result = evaluate_cond(cond, ctx, {})
+        if result is False:
+            return RuleOutcome(rule.id, "passed")
+        if is_unknown(result):
+            unknown |= result.reasons  # type: ignore[union-attr]
+    if unknown:
+        # With an unknown rule-wide condition, no combination can be true.
+        return _not_evaluable(rule, unknown)
+    survivors = _filter_each(rule, bound, free, ctx, unknown)
+    joint = [cond for cond, deps in free if len(deps) >= 2]
+    matches: list[Combination] = []
+    for combination in itertools.product(*survivors):
+        indices = tuple(index for index, _ in combination)
+        earlier = [status for _, status in combination]
+        env = bound.env(indices)
+        result = _kleene_and([*earlier, *(evaluate_cond(c, ctx, env) for c in joint)])
+        if result is True:
+            matches.append(indices)
+        elif is_unknown(result):
+            unknown |= result.reasons  # type: ignore[union-attr]
+    if matches:
+        return RuleOutcome(rule.id, "fired", matches=tuple(matches))
+    if unknown:
+        return _not_evaluable(rule, unknown)
+    return RuleOutcome(rule.id, "passed")
+
+
+def _filter_each(
+    rule: CompiledRule,
+    bound: Bound,
+    free: Sequence[tuple[ir.Cond, frozenset[str]]],
+    ctx: Context,
+    unknown: set[str],
+) -> list[list[tuple[int, bool | Unknown]]]:
+    """For each binding, the items its own conditions do not rule out, with their verdict."""
+    survivors = []
+    for position, name in enumerate(bound.names):
+        own = [cond for cond, deps in free if deps == {name}]
+        kept: list[tuple[int, bool | Unknown]] = []
+        for index, item in enumerate(bound.items[position]):
+            verdict = _kleene_and(evaluate_cond(c, ctx, {name: item}) for c in own)
+            if verdict is not False:
+                kept.append((index, verdict))
+        survivors.append(kept)
+    return survivors
+
+
+def _kleene_and(results: Any) -> bool | Unknown:
+    pending: list[Any] = []
+    for result in results:
+        if result is False:
+            return False
+        if is_unknown(result):
+            pending.append(result)
+    return merge_unknown(pending) if pending else True
+
+
+def fired_map(outcomes: Mapping[str, RuleOutcome]) -> dict[str, bool | Unknown]:
+    """What ``fired("ID")`` answers for rules of earlier strata."""
+    out: dict[str, bool | Unknown] = {}
+    for rule_id, outcome in outcomes.items():
+        if outcome.status == "fired":
+            out[rule_id] = True
+        elif outcome.status == "passed":
+            out[rule_id] = False
+        else:
+            out[rule_id] = Unknown(frozenset({f"{rule_id} is not evaluable"}))
+    return out

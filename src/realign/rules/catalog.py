@@ -1,0 +1,525 @@
+"""Compose rule-set files into one checked, compiled catalog.
+
+Several files make one catalog: ids of rules, actions and params are unique
+across all of them. Every condition is parsed, type-checked against the fact
+vocabulary and lowered to the IR with the engine's params. Rules that chain on
+other rules' findings are ordered into strata; a cycle is an error. Problems
+are collected for the whole catalog, so ``realign check`` can report them all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .._version import __version__
+from ..errors import Problem, closest
+from . import ir
+from .functions import Function
+from .lint import lint_rule
+from .lower import Issue, Lowerer, ResolvedParam
+from .ruleset import (
+    AREAS,
+    ActionSpec,
+    ConditionText,
+    ParamSpec,
+    RuleSetFile,
+    RuleSetHeader,
+    RuleSpec,
+    coerce_param,
+    version_in_range,
+)
+from .types import ANY, BOOL, DATE, NUMBER, STRING, ListType, MapType, Type, Vocabulary
+
+__all__ = ["Catalog", "CompiledRule", "MessagePart", "compile_catalog"]
+
+_PARAM_TYPES: Mapping[str, Type] = {
+    "number": NUMBER,
+    "integer": NUMBER,
+    "duration": NUMBER,
+    "date": DATE,
+    "string": STRING,
+    "boolean": BOOL,
+}
+
+#: A piece of a message template: literal text, or an expression to interpolate.
+MessagePart = str | ir.Term
+
+
+@attrs.frozen(kw_only=True)
+class CompiledRule:
+    """A rule ready to run: its conditions lowered to the IR with the engine's params."""
+
+    id: str
+    title: str
+    area: str
+    severity: str
+    bindings: tuple[tuple[str, ir.Term], ...]
+    requires: tuple[tuple[ir.Cond, str], ...]
+    when: tuple[ir.Cond, ...]
+    severity_if: tuple[tuple[ir.Cond, str], ...] = ()
+    message: tuple[MessagePart, ...] = ()
+    rationale: str = ""
+    sources: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+    emit: tuple[tuple[str, ir.Term], ...] = ()
+    stratum: int = 0
+    params: tuple[str, ...] = ()
+    ruleset: str = ""
+    source: str = ""
+    line: int | None = None
+
+    @property
+    def conditions(self) -> tuple[ir.Cond, ...]:
+        """Everything that must hold for the rule to fire: requirements, then ``when``."""
+        return (*(c for c, _ in self.requires), *self.when)
+
+
+@attrs.frozen(kw_only=True)
+class ParamValue:
+    spec: ParamSpec
+    value: Any
+    source: str
+    overridden: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Catalog:
+    """The compiled rules, actions and params of one or more rule-set files."""
+
+    rulesets: tuple[RuleSetHeader, ...]
+    rules: tuple[CompiledRule, ...]
+    actions: Mapping[str, ActionSpec]
+    params: Mapping[str, ParamValue]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+class _Builder:
+    def __init__(
+        self,
+        files: Sequence[RuleSetFile],
+        vocabulary: Vocabulary,
+        functions: Mapping[str, Function],
+        overrides: Mapping[str, Any],
+    ) -> None:
+        self.files = files
+        self.vocab = vocabulary
+        self.functions = functions
+        self.overrides = overrides
+        self.problems: list[Problem] = []
+
+    def add(self, file: RuleSetFile, path: tuple[str | int, ...], message: str, code: str, *, severity: str = "error", **details: Any) -> None:
+        line, column = file.position(path)
+        self.problems.append(
+            Problem(source=file.source, message=message, code=code, path=path, line=line, column=column, severity=severity, **details)  # type: ignore[arg-type]
+        )
+
+    def issue(self, file: RuleSetFile, text: ConditionText, issue: Issue, rule_id: str | None) -> None:
+        line, column = text.position(issue.start)
+        prefix = f"rule {rule_id}: " if rule_id else ""
+        self.problems.append(
+            Problem(
+                source=file.source,
+                message=prefix + issue.message,
+                code=issue.code,
+                path=text.path,
+                line=line,
+                column=column,
+                hint=issue.hint,
+                severity=issue.severity,  # type: ignore[arg-type]
+                found=_excerpt(text.text, issue.start, issue.end),
+            )
+        )
+
+    # -- params -----------------------------------------------------------------------
+
+    def params(self) -> dict[str, ParamValue]:
+        out: dict[str, ParamValue] = {}
+        for file in self.files:
+            for spec in file.params:
+                if spec.name in out:
+                    first = out[spec.name]
+                    self.add(file, spec.path, f"param {spec.name!r} is already defined in {first.source}", "duplicate", hint="params are shared by every rule set in a catalog; rename one")
+                    continue
+                out[spec.name] = ParamValue(spec=spec, value=spec.default, source=file.source)
+        for name, raw in self.overrides.items():
+            if name not in out:
+                guess = closest(name, out)
+                self.problems.append(
+                    Problem(source="<params>", code="unknown-param", message=f"no param {name!r} to override", path=(name,), hint=f"did you mean {guess!r}?" if guess else None)
+                )
+                continue
+            spec = out[name].spec
+            value, error = coerce_param(spec.type, _from_text(spec.type, raw))
+            if error:
+                self.problems.append(
+                    Problem(source="<params>", code="type", message=f"param {name!r} is {_article(spec.type)} {spec.type}", path=(name,), expected=error, found=repr(raw))
+                )
+                continue
+            out[name] = ParamValue(spec=spec, value=value, source=out[name].source, overridden=True)
+        return out
+
+    # -- rules ------------------------------------------------------------------------
+
+    def build(self) -> Catalog:
+        headers: list[RuleSetHeader] = []
+        for file in self.files:
+            self.problems.extend(file.problems)
+            if file.header is not None:
+                headers.append(file.header)
+                if file.header.realign and not version_in_range(__version__, file.header.realign):
+                    self.add(file, ("ruleset", "realign"), f"rule set {file.header.id!r} supports realign {file.header.realign}, this is realign {__version__}", "version")
+        self._unique_rulesets()
+        params = self.params()
+        resolved = {name: ResolvedParam(_PARAM_TYPES[p.spec.type], p.value) for name, p in params.items()}
+        actions = self.actions()
+        specs = self.unique_rules()
+        rule_ids = frozenset(spec.id for _, spec in specs)
+        compiled: list[CompiledRule] = []
+        used_params: set[str] = set()
+        used_actions: set[str] = set()
+        for file, spec in specs:
+            rule, used = self.rule(file, spec, resolved, rule_ids, actions)
+            used_params |= used
+            used_actions |= set(spec.actions)
+            if rule is not None:
+                compiled.append(rule)
+        compiled = self.strata(compiled, {spec.id: (file, spec) for file, spec in specs})
+        self.unused(params, actions, used_params, used_actions)
+        order = {area: i for i, area in enumerate(AREAS)}
+        compiled.sort(key=lambda r: (order.get(r.area, len(order)), r.area, r.id))
+        return Catalog(
+            rulesets=tuple(headers),
+            rules=tuple(compiled),
+            actions=dict(sorted((a.id, a) for a, _ in actions.values())),
+            params=dict(sorted(params.items())),
+            problems=tuple(sorted(self.problems, key=lambda p: (p.source, p.line or 0, p.column or 0, p.message))),
+        )
+
+    def _unique_rulesets(self) -> None:
+        seen: dict[str, str] = {}
+        for file in self.files:
+            if file.header is None:
+                continue
+            if file.header.id in seen:
+                self.add(file, ("ruleset", "id"), f"rule set id {file.header.id!r} is also used by {seen[file.header.id]}", "duplicate")
+            else:
+                seen[file.header.id] = file.source
+
+    def actions(self) -> dict[str, tuple[ActionSpec, RuleSetFile]]:
+        out: dict[str, tuple[ActionSpec, RuleSetFile]] = {}
+        for file in self.files:
+            for action in file.actions:
+                if action.id in out:
+                    other, other_file = out[action.id]
+                    line, _ = other_file.position(other.path)
+                    self.add(file, action.path, f"action id {action.id!r} is already used at {other_file.source}:{line}", "duplicate")
+                    continue
+                out[action.id] = (action, file)
+        return out
+
+    def unique_rules(self) -> list[tuple[RuleSetFile, RuleSpec]]:
+        seen: dict[str, tuple[RuleSetFile, RuleSpec]] = {}
+        out = []
+        for file in self.files:
+            for spec in file.rules:
+                if spec.id in seen:
+                    other_file, other = seen[spec.id]
+                    line, _ = other_file.position(other.path)
+                    self.add(file, (*spec.path, "id"), f"rule id {spec.id!r} is already used at {other_file.source}:{line}", "duplicate", hint="rule ids are unique across every rule set of a catalog")
+                    continue
+                seen[spec.id] = (file, spec)
+                out.append((file, spec))
+        return out
+
+    def rule(
+        self,
+        file: RuleSetFile,
+        spec: RuleSpec,
+        params: Mapping[str, ResolvedParam],
+        rule_ids: frozenset[str],
+        actions: Mapping[str, Any],
+    ) -> tuple[CompiledRule | None, set[str]]:
+        ok = True
+        if spec.area not in AREAS:
+            hint = closest(spec.area, AREAS)
+            self.add(file, (*spec.path, "area"), f"rule {spec.id}: unknown area {spec.area!r}", "value", severity="warning", expected=f"one of {', '.join(AREAS)}", hint=f"did you mean {hint!r}?" if hint else "a plugin's own area is allowed, but it is not scored with the standard ones")
+        for index, action in enumerate(spec.actions):
+            if action not in actions:
+                guess = closest(action, actions)
+                self.add(file, (*spec.path, "actions", index), f"rule {spec.id}: unknown action {action!r}", "unknown-action", hint=f"did you mean {guess!r}?" if guess else "define it in an [[actions]] table")
+                ok = False
+        root = Lowerer(self.vocab, self.functions, params, {}, rule_ids)
+        bindings: list[tuple[str, ir.Term]] = []
+        binding_types: dict[str, Type] = {}
+        for name, text in spec.bindings:
+            if name in params or name in self.vocab.root():
+                self.add(file, text.path, f"rule {spec.id}: binding {name!r} hides a param or fact of the same name", "shadow", hint="choose another name")
+                ok = False
+                continue
+            lowered = self._lower(file, spec, text, root, expression=True)
+            if lowered is None:
+                ok = False
+                continue
+            term, typ = lowered  # type: ignore[misc]
+            if isinstance(typ, ListType):
+                binding_types[name] = typ.elem
+            elif isinstance(typ, MapType):
+                binding_types[name] = typ.value
+            elif typ == ANY:
+                binding_types[name] = ANY
+            else:
+                self.issue(file, text, Issue(0, len(text.text), f"{name} must range over a collection, found {typ}", "type", hint='bind a collection such as "partners"'), spec.id)
+                ok = False
+                continue
+            bindings.append((name, term))
+        lowerer = Lowerer(self.vocab, self.functions, params, binding_types, rule_ids)
+        requires: list[tuple[ir.Cond, str]] = []
+        for text, reason in spec.requires:
+            cond = self._lower(file, spec, text, root)
+            if cond is None:
+                ok = False
+                continue
+            requires.append((cond, reason or f"requires {text.text}"))  # type: ignore[arg-type]
+        when: list[ir.Cond] = []
+        for text in spec.when:
+            cond = self._lower(file, spec, text, lowerer)
+            if cond is None:
+                ok = False
+                continue
+            when.extend(cond.items if isinstance(cond, ir.And) else (cond,))  # type: ignore[union-attr]
+        severity_lowerer = Lowerer(self.vocab, self.functions, params, {**binding_types, "matches": NUMBER}, rule_ids)
+        severity_if: list[tuple[ir.Cond, str]] = []
+        for text, severity in spec.severity_if:
+            cond = self._lower(file, spec, text, severity_lowerer)
+            if cond is None:
+                ok = False
+                continue
+            severity_if.append((cond, severity))  # type: ignore[arg-type]
+        message = self.message(file, spec, lowerer)
+        emit: list[tuple[str, ir.Term]] = []
+        for name, text in spec.emit:
+            lowered = self._lower(file, spec, text, lowerer, expression=True)
+            if lowered is None:
+                ok = False
+                continue
+            emit.append((name, lowered[0]))  # type: ignore[index]
+        used = root.params_used | lowerer.params_used | severity_lowerer.params_used
+        if message is None:
+            ok = False
+        if not ok:
+            return None, used
+        rule = CompiledRule(
+            id=spec.id,
+            title=spec.title,
+            area=spec.area,
+            severity=spec.severity,
+            bindings=tuple(bindings),
+            requires=tuple(requires),
+            when=tuple(when),
+            severity_if=tuple(severity_if),
+            message=message or (),
+            rationale=spec.rationale,
+            sources=spec.sources,
+            actions=spec.actions,
+            tags=spec.tags,
+            enabled=spec.enabled,
+            emit=tuple(emit),
+            params=tuple(sorted(used)),
+            ruleset=file.header.id if file.header else "",
+            source=file.source,
+            line=file.position(spec.path)[0],
+        )
+        for problem in lint_rule(rule, spec, file):
+            self.problems.append(problem)
+        return rule, used
+
+    def _lower(self, file: RuleSetFile, spec: RuleSpec, text: ConditionText, lowerer: Lowerer, *, expression: bool = False) -> Any:
+        before = len(lowerer.issues)
+        result = lowerer.expression(text.text) if expression else lowerer.condition(text.text)
+        for issue in lowerer.issues[before:]:
+            self.issue(file, text, issue, spec.id)
+        return result
+
+    def message(self, file: RuleSetFile, spec: RuleSpec, lowerer: Lowerer) -> tuple[MessagePart, ...] | None:
+        text = spec.message
+        if text is None:
+            return (spec.title,)
+        parts: list[MessagePart] = []
+        ok = True
+        for literal, expr, start in _template_parts(text.text):
+            if literal:
+                parts.append(literal)
+            if expr is None:
+                continue
+            before = len(lowerer.issues)
+            lowered = lowerer.expression(expr)
+            for issue in lowerer.issues[before:]:
+                self.issue(file, text, attrs.evolve(issue, start=issue.start + start, end=issue.end + start), spec.id)
+            if lowered is None:
+                ok = False
+            else:
+                parts.append(lowered[0])
+        if (problem := _template_error(text.text)) is not None:
+            self.issue(file, text, Issue(problem, problem + 1, "unbalanced braces in the message", "syntax", hint="write {{ and }} for literal braces"), spec.id)
+            ok = False
+        return tuple(parts) if ok else None
+
+    # -- chaining ---------------------------------------------------------------------
+
+    def strata(self, rules: list[CompiledRule], specs: Mapping[str, tuple[RuleSetFile, RuleSpec]]) -> list[CompiledRule]:
+        """Order rules so each runs after the rules whose findings it reads."""
+        emitted = {name: rule.id for rule in rules for name, _ in rule.emit}
+        deps: dict[str, set[str]] = {}
+        readers: set[str] = set()
+        for rule in rules:
+            fired: set[str] = set()
+            reads = False
+            for cond in (*rule.conditions, *(c for c, _ in rule.severity_if)):
+                f, r = ir.rules_referenced(cond)
+                fired |= f
+                reads = reads or r
+                fired |= {emitted[n] for n in _emitted_names(cond, emitted)}
+            deps[rule.id] = fired
+            if reads:
+                readers.add(rule.id)
+        for rule_id in readers:
+            deps[rule_id] |= {r.id for r in rules if r.id not in readers}
+        level: dict[str, int] = {}
+        visiting: list[str] = []
+
+        def visit(rule_id: str) -> int:
+            if rule_id in level:
+                return level[rule_id]
+            if rule_id in visiting:
+                cycle = [*visiting[visiting.index(rule_id) :], rule_id]
+                file, spec = specs[rule_id]
+                self.add(file, spec.path, f"rules chain on each other in a cycle: {' -> '.join(cycle)}", "cycle", hint="a rule may only read findings of rules that do not read it back")
+                level[rule_id] = 0
+                return 0
+            visiting.append(rule_id)
+            result = 1 + max((visit(d) for d in sorted(deps.get(rule_id, ())) if d in deps), default=-1)
+            visiting.pop()
+            level[rule_id] = result
+            return result
+
+        for rule in rules:
+            visit(rule.id)
+        return [attrs.evolve(rule, stratum=level[rule.id]) for rule in rules]
+
+    def unused(self, params: Mapping[str, ParamValue], actions: Mapping[str, tuple[ActionSpec, RuleSetFile]], used_params: set[str], used_actions: set[str]) -> None:
+        by_source = {file.source: file for file in self.files}
+        for name, param in params.items():
+            if name not in used_params:
+                self.add(by_source[param.source], param.spec.path, f"param {name!r} is not used by any rule", "unused", severity="warning", hint="remove it, or use it in a condition")
+        for action_id, (action, file) in actions.items():
+            if action_id not in used_actions:
+                self.add(file, action.path, f"action {action_id!r} is not recommended by any rule", "unused", severity="warning")
+
+
+def _emitted_names(cond: ir.Term, emitted: Mapping[str, str]) -> set[str]:
+    """Names of facts emitted by rules that *cond* reads, as ``a.b.c`` paths from the root."""
+    out: set[str] = set()
+    stack: list[ir.Term] = [cond]
+    while stack:
+        node = stack.pop()
+        path = _root_path(node)
+        if path is not None:
+            for name in emitted:
+                if path == name or path.startswith(name + "."):
+                    out.add(name)
+        stack.extend(ir.children(node))
+    return out
+
+
+def _root_path(node: ir.Term) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ir.Get):
+        parts.append(node.name)
+        node = node.obj
+    if isinstance(node, ir.Root):
+        return ".".join([node.name, *reversed(parts)])
+    return None
+
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def _template_parts(text: str) -> Iterable[tuple[str, str | None, int]]:
+    """Split a message template into (literal, expression or None, expression offset)."""
+    pos = 0
+    literal = ""
+    for match in _PLACEHOLDER.finditer(text):
+        literal += text[pos : match.start()]
+        pos = match.end()
+        if match.group(0) == "{{":
+            literal += "{"
+        elif match.group(0) == "}}":
+            literal += "}"
+        else:
+            yield literal, match.group(1), match.start(1)
+            literal = ""
+    literal += text[pos:]
+    if literal:
+        yield literal, None, 0
+
+
+def _template_error(text: str) -> int | None:
+    stripped = _PLACEHOLDER.sub(lambda m: "\0" * len(m.group(0)), text)
+    for index, char in enumerate(stripped):
+        if char in "{}":
+            return index
+    return None
+
+
+def _from_text(kind: str, raw: Any) -> Any:
+    """A param override as given on the command line (always text) in its param's type."""
+    if not isinstance(raw, str) or kind in ("string", "duration", "date"):
+        return raw
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(raw.lower(), raw)
+    try:
+        return int(raw) if kind == "integer" or re.fullmatch(r"-?\d+", raw) else float(raw)
+    except ValueError:
+        return raw
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    snippet = text[start:end] or text[start : start + 1]
+    if len(snippet) > 60:
+        snippet = snippet[:57] + "..."
+    return repr(snippet)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def compile_catalog(
+    files: Sequence[RuleSetFile],
+    *,
+    vocabulary: Vocabulary,
+    functions: Mapping[str, Function],
+    params: Mapping[str, Any] | None = None,
+) -> Catalog:
+    """Check and compile *files* into one catalog; problems are in ``Catalog.problems``."""
+    return _Builder(files, vocabulary, functions, params or {}).build()

@@ -1,0 +1,744 @@
+"""Rule-set files: read the TOML, check its shape, and keep where everything was written.
+
+A rule-set file has a ``[ruleset]`` header, typed ``[params]``, ``[[rules]]``
+and ``[[actions]]``. This module checks the shape only (keys, types, enums),
+reporting every problem at its line and column. What the conditions mean is
+checked when the catalog is compiled (:mod:`realign.rules.catalog`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..errors import Problem, closest
+from ..loading._positions import Position, SourceMap, toml_source_map
+from .types import SEVERITIES
+
+__all__ = [
+    "AREAS",
+    "PARAM_TYPES",
+    "ActionSpec",
+    "ConditionText",
+    "ParamSpec",
+    "RuleSetFile",
+    "RuleSetHeader",
+    "RuleSpec",
+    "load_ruleset_file",
+    "parse_ruleset_text",
+]
+
+#: The six areas of DOMAIN §2, in report order.
+AREAS = ("governance", "culture", "market", "alignment", "early_warning", "continuous")
+PARAM_TYPES = ("number", "integer", "duration", "date", "string", "boolean")
+EFFORTS = ("S", "M", "L")
+ROOT_CAUSES = ("C", "M", "I", "G", "W")
+PHASES = ("diagnose", "structure", "operate")
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_DURATION = re.compile(r"(\d+)([dw])")
+
+Path_ = tuple[str | int, ...]
+
+
+@attrs.frozen
+class ConditionText:
+    """A condition or expression string and where its first character is in the file."""
+
+    text: str
+    path: Path_
+    line: int | None = None
+    column: int | None = None
+    #: for each character of ``text``, its (line, column) in the file
+    offsets: tuple[tuple[int, int], ...] = attrs.field(default=(), eq=False, repr=False)
+
+    def position(self, offset: int) -> tuple[int | None, int | None]:
+        if not self.offsets:
+            return self.line, self.column
+        offset = max(0, min(offset, len(self.offsets) - 1))
+        return self.offsets[offset]
+
+
+@attrs.frozen(kw_only=True)
+class RuleSetHeader:
+    id: str
+    version: str
+    title: str
+    description: str = ""
+    realign: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ParamSpec:
+    name: str
+    type: str
+    default: Any
+    doc: str
+    min: float | None = None
+    max: float | None = None
+    path: Path_ = ()
+
+
+@attrs.frozen(kw_only=True)
+class RuleSpec:
+    id: str
+    title: str
+    area: str
+    severity: str
+    when: tuple[ConditionText, ...]
+    bindings: tuple[tuple[str, ConditionText], ...] = ()
+    requires: tuple[tuple[ConditionText, str | None], ...] = ()
+    severity_if: tuple[tuple[ConditionText, str], ...] = ()
+    message: ConditionText | None = None
+    rationale: str = ""
+    sources: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+    emit: tuple[tuple[str, ConditionText], ...] = ()
+    path: Path_ = ()
+
+
+@attrs.frozen(kw_only=True)
+class ActionSpec:
+    id: str
+    title: str
+    description: str = ""
+    effort: str | None = None
+    impact_days: int | None = None
+    owner: str = ""
+    root_causes: tuple[str, ...] = ()
+    phase: str | None = None
+    done_when: str = ""
+    sources: tuple[str, ...] = ()
+    path: Path_ = ()
+
+
+@attrs.frozen(kw_only=True)
+class RuleSetFile:
+    """One rule-set file as written, with its problems (empty when it is well formed)."""
+
+    source: str
+    header: RuleSetHeader | None
+    params: tuple[ParamSpec, ...] = ()
+    rules: tuple[RuleSpec, ...] = ()
+    actions: tuple[ActionSpec, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    positions: SourceMap = attrs.field(factory=lambda: SourceMap({}), eq=False, repr=False)
+
+    def position(self, path: Path_) -> tuple[int | None, int | None]:
+        found = self.positions.locate(path)
+        if found is None:
+            return None, None
+        return found[1].line, found[1].column
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def load_ruleset_file(path: str | Path) -> RuleSetFile:
+    """Read a rule-set file; problems are returned in the result, never raised."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        return RuleSetFile(
+            source=source,
+            header=None,
+            problems=(Problem(source=source, code="io", message=f"cannot read the file: {error.strerror}"),),
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return RuleSetFile(
+            source=source,
+            header=None,
+            problems=(
+                Problem(
+                    source=source,
+                    code="encoding",
+                    message=f"not UTF-8 text (byte {error.start})",
+                    expected="UTF-8",
+                ),
+            ),
+        )
+    return parse_ruleset_text(text, source=source)
+
+
+def parse_ruleset_text(text: str, *, source: str = "<string>") -> RuleSetFile:
+    """Parse rule-set TOML *text*; *source* names it in problems."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, column = _toml_error_position(str(error))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(error))
+        return RuleSetFile(
+            source=source,
+            header=None,
+            problems=(Problem(source=source, code="syntax", message=f"invalid TOML: {message}", line=line, column=column),),
+        )
+    positions = toml_source_map(text)
+    reader = _Reader(source, text, positions)
+    return reader.read(data)
+
+
+def _toml_error_position(message: str) -> tuple[int | None, int | None]:
+    match = re.search(r"at line (\d+), column (\d+)", message)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    return None, None
+
+
+_SECTIONS = {
+    "": {"ruleset", "params", "rules", "actions"},
+    "ruleset": {"id", "version", "title", "description", "realign"},
+    "param": {"type", "default", "doc", "min", "max"},
+    "rule": {
+        "id",
+        "title",
+        "area",
+        "severity",
+        "when",
+        "for",
+        "requires",
+        "severity_if",
+        "message",
+        "rationale",
+        "sources",
+        "actions",
+        "tags",
+        "enabled",
+        "emit",
+    },
+    "requires": {"when", "reason"},
+    "severity_if": {"when", "severity"},
+    "action": {
+        "id",
+        "title",
+        "description",
+        "effort",
+        "impact_days",
+        "owner",
+        "root_causes",
+        "phase",
+        "done_when",
+        "sources",
+    },
+}
+
+
+class _Reader:
+    def __init__(self, source: str, text: str, positions: SourceMap) -> None:
+        self.source = source
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self.positions = positions
+        self.problems: list[Problem] = []
+
+    # -- problems ---------------------------------------------------------------------
+
+    def problem(self, path: Path_, message: str, code: str, **details: Any) -> None:
+        found = self.positions.locate(path)
+        line = column = None
+        if found is not None:
+            line, column = found[1].line, found[1].column
+        self.problems.append(
+            Problem(source=self.source, message=message, code=code, path=path, line=line, column=column, **details)
+        )
+
+    def keys(self, table: Mapping[str, Any], section: str, path: Path_) -> None:
+        allowed = _SECTIONS[section]
+        for key in table:
+            if key not in allowed:
+                guess = closest(key, allowed)
+                self.problem(
+                    (*path, key),
+                    f"unknown key {key!r}",
+                    "unknown-key",
+                    hint=f"did you mean {guess!r}?" if guess else f"known keys: {', '.join(sorted(allowed))}",
+                )
+
+    def want(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: Path_,
+        kind: type | tuple[type, ...],
+        expected: str,
+        *,
+        required: bool = False,
+        default: Any = None,
+        check: Callable[[Any], str | None] | None = None,
+    ) -> Any:
+        if key not in table:
+            if required:
+                self.problem(path, f"missing required key {key!r}", "missing", expected=expected)
+            return default
+        value = table[key]
+        if not isinstance(value, kind) or (kind in (int, float, (int, float)) and isinstance(value, bool)):
+            self.problem((*path, key), f"{key} has the wrong type", "type", expected=expected, found=_found(value))
+            return default
+        if check is not None and (reason := check(value)):
+            self.problem((*path, key), reason, "value", expected=expected, found=repr(value))
+            return default
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str, path: Path_) -> tuple[str, ...]:
+        value = self.want(table, key, path, list, "an array of strings", default=[])
+        out = []
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                self.problem((*path, key, index), f"{key} holds strings only", "type", expected="a string", found=_found(item))
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def choice(self, table: Mapping[str, Any], key: str, path: Path_, choices: Sequence[str], *, required: bool) -> str | None:
+        value = self.want(table, key, path, str, f"one of {', '.join(choices)}", required=required)
+        if value is None:
+            return None
+        if value not in choices:
+            guess = closest(value, choices)
+            self.problem(
+                (*path, key),
+                f"{value!r} is not a valid {key}",
+                "value",
+                expected=f"one of {', '.join(choices)}",
+                found=repr(value),
+                hint=f"did you mean {guess!r}?" if guess else None,
+            )
+            return None
+        return value
+
+    # -- condition strings ------------------------------------------------------------
+
+    def condition(self, value: Any, path: Path_) -> ConditionText | None:
+        if not isinstance(value, str):
+            self.problem(path, "a condition is written as a string", "type", expected="a string", found=_found(value))
+            return None
+        return ConditionText(value, path, *self._start(path), offsets=self._offsets(path, value))
+
+    def _start(self, path: Path_) -> tuple[int | None, int | None]:
+        position = self.positions.get(path)
+        if position is None:
+            found = self.positions.locate(path)
+            position = found[1] if found else None
+        if position is None:
+            return None, None
+        return position.line, position.column
+
+    def _offsets(self, path: Path_, value: str) -> tuple[tuple[int, int], ...]:
+        """The file position of each character of the string value at *path*."""
+        position = self.positions.get(path)
+        if position is None or position.line > len(self.lines):
+            return ()
+        line_index = position.line - 1
+        col = position.column - 1
+        text = self.lines[line_index]
+        # The map may point at the key; the value's quote follows the '='.
+        if col < len(text) and text[col] not in "\"'":
+            eq = text.find("=", col)
+            if eq < 0:
+                return ()
+            col = eq + 1
+            while col < len(text) and text[col] in " \t":
+                col += 1
+        if col >= len(text) or text[col] not in "\"'":
+            return ()
+        quote = text[col]
+        multi = text.startswith(quote * 3, col)
+        col += 3 if multi else 1
+        if multi and text[col:].strip("\r\n") == "":
+            line_index += 1
+            col = 0
+        literal = quote == "'"
+        out: list[tuple[int, int]] = []
+        while len(out) < len(value) and line_index < len(self.lines):
+            text = self.lines[line_index]
+            if col >= len(text):
+                line_index += 1
+                col = 0
+                continue
+            char = text[col]
+            if char == "\\" and not literal and col + 1 < len(text):
+                nxt = text[col + 1]
+                if nxt in "\r\n":  # a line-ending backslash swallows whitespace
+                    line_index += 1
+                    col = 0
+                    while line_index < len(self.lines) and self.lines[line_index][col:col + 1] in (" ", "\t"):
+                        col += 1
+                    continue
+                out.append((line_index + 1, col + 1))
+                col += 6 if nxt == "u" else 10 if nxt == "U" else 2
+                continue
+            out.append((line_index + 1, col + 1))
+            col += 1
+        return tuple(out)
+
+    # -- sections ---------------------------------------------------------------------
+
+    def read(self, data: Mapping[str, Any]) -> RuleSetFile:
+        self.keys(data, "", ())
+        header = self.header(data)
+        params = self.params(data)
+        rules = self.rules(data)
+        actions = self.actions(data)
+        if "ruleset" not in data:
+            self.problems.append(
+                Problem(source=self.source, code="missing", message="missing the [ruleset] table", line=1, column=1, expected="[ruleset] with id, version and title")
+            )
+        return RuleSetFile(
+            source=self.source,
+            header=header,
+            params=tuple(params),
+            rules=tuple(rules),
+            actions=tuple(actions),
+            problems=tuple(sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0, p.message))),
+            positions=self.positions,
+        )
+
+    def header(self, data: Mapping[str, Any]) -> RuleSetHeader | None:
+        table = data.get("ruleset")
+        if table is None:
+            return None
+        path: Path_ = ("ruleset",)
+        if not isinstance(table, dict):
+            self.problem(path, "[ruleset] must be a table", "type", expected="a table", found=_found(table))
+            return None
+        self.keys(table, "ruleset", path)
+        ident = self.want(table, "id", path, str, "an id such as 'governance'", required=True, check=_check_id)
+        version = self.want(table, "version", path, str, "a version such as '1.0.0'", required=True, check=_check_version)
+        title = self.want(table, "title", path, str, "a title", required=True)
+        description = self.want(table, "description", path, str, "a string", default="")
+        spec = self.want(table, "realign", path, str, "a version range such as '>=0.1,<1'", check=_check_range)
+        if ident is None or version is None or title is None:
+            return None
+        return RuleSetHeader(id=ident, version=version, title=title, description=description, realign=spec)
+
+    def params(self, data: Mapping[str, Any]) -> list[ParamSpec]:
+        table = data.get("params", {})
+        if not isinstance(table, dict):
+            self.problem(("params",), "[params] must be a table", "type", expected="a table of params", found=_found(table))
+            return []
+        out = []
+        for name, spec in table.items():
+            path: Path_ = ("params", name)
+            if not _NAME.fullmatch(name):
+                self.problem(path, f"param name {name!r} is not a plain lower-case name", "value", expected="letters, digits and underscores, starting with a letter")
+                continue
+            if not isinstance(spec, dict):
+                self.problem(path, f"param {name!r} must be a table with type, default and doc", "type", expected="a table", found=_found(spec), hint=f'[params.{name}] with type = "number", default = ..., doc = "..."')
+                continue
+            self.keys(spec, "param", path)
+            kind = self.choice(spec, "type", path, PARAM_TYPES, required=True)
+            doc = self.want(spec, "doc", path, str, "a sentence saying what the param is and where its value comes from", required=True)
+            low = self.want(spec, "min", path, (int, float), "a number")
+            high = self.want(spec, "max", path, (int, float), "a number")
+            if "default" not in spec:
+                self.problem(path, f"param {name!r} has no default", "missing", expected="a default value")
+                continue
+            if kind is None or doc is None:
+                continue
+            default, error = coerce_param(kind, spec["default"])
+            if error:
+                self.problem((*path, "default"), f"the default of {name!r} is not {_article(kind)} {kind}", "type", expected=error, found=_found(spec["default"]))
+                continue
+            if (reason := _bounds(default, low, high)) is not None:
+                self.problem((*path, "default"), f"the default of {name!r} is {reason}", "range", found=repr(spec["default"]))
+                continue
+            out.append(ParamSpec(name=name, type=kind, default=default, doc=doc, min=low, max=high, path=path))
+        return out
+
+    def rules(self, data: Mapping[str, Any]) -> list[RuleSpec]:
+        items = data.get("rules", [])
+        if not isinstance(items, list):
+            self.problem(("rules",), "rules must be an array of tables", "type", expected="[[rules]] tables", found=_found(items))
+            return []
+        out = []
+        for index, table in enumerate(items):
+            path: Path_ = ("rules", index)
+            if not isinstance(table, dict):
+                self.problem(path, "each rule is a table", "type", expected="a [[rules]] table", found=_found(table))
+                continue
+            rule = self.rule(table, path)
+            if rule is not None:
+                out.append(rule)
+        return out
+
+    def rule(self, table: Mapping[str, Any], path: Path_) -> RuleSpec | None:
+        self.keys(table, "rule", path)
+        ident = self.want(table, "id", path, str, "a rule id such as 'GOV-01'", required=True, check=_check_id)
+        title = self.want(table, "title", path, str, "a title", required=True)
+        area = self.want(table, "area", path, str, "an area name", required=True, check=_check_name)
+        severity = self.choice(table, "severity", path, SEVERITIES, required=True)
+        when = self.conditions(table, path)
+        bindings = self.bindings(table, path)
+        requires = self.requires(table, path)
+        severity_if = self.severity_if(table, path)
+        message = None
+        if "message" in table:
+            message = self.condition(table["message"], (*path, "message"))
+        emit = []
+        emit_table = self.want(table, "emit", path, dict, "a table of derived fact names to expressions", default={})
+        for name, expr in emit_table.items():
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", name):
+                self.problem((*path, "emit", name), f"{name!r} is not a dotted fact name", "value", expected="a name like 'culture.broad_distance'")
+                continue
+            text = self.condition(expr, (*path, "emit", name))
+            if text is not None:
+                emit.append((name, text))
+        enabled = self.want(table, "enabled", path, bool, "true or false", default=True)
+        rationale = self.want(table, "rationale", path, str, "a string", default="")
+        sources = self.strings(table, "sources", path)
+        actions = self.strings(table, "actions", path)
+        tags = self.strings(table, "tags", path)
+        if None in (ident, title, area, severity) or when is None:
+            return None
+        return RuleSpec(
+            id=ident,
+            title=title,
+            area=area,
+            severity=severity,  # type: ignore[arg-type]
+            when=when,
+            bindings=bindings,
+            requires=requires,
+            severity_if=severity_if,
+            message=message,
+            rationale=rationale,
+            sources=sources,
+            actions=actions,
+            tags=tags,
+            enabled=enabled,
+            emit=tuple(emit),
+            path=path,
+        )
+
+    def conditions(self, table: Mapping[str, Any], path: Path_) -> tuple[ConditionText, ...] | None:
+        if "when" not in table:
+            self.problem(path, "missing required key 'when'", "missing", expected="a condition string or an array of them")
+            return None
+        value = table["when"]
+        if isinstance(value, str):
+            text = self.condition(value, (*path, "when"))
+            return (text,) if text else None
+        if not isinstance(value, list) or not value:
+            self.problem((*path, "when"), "when must be a condition or a non-empty array of conditions", "type", expected="a string or an array of strings", found=_found(value))
+            return None
+        out = [self.condition(item, (*path, "when", i)) for i, item in enumerate(value)]
+        return tuple(c for c in out if c is not None) if all(out) else None
+
+    def bindings(self, table: Mapping[str, Any], path: Path_) -> tuple[tuple[str, ConditionText], ...]:
+        value = self.want(table, "for", path, dict, "a table of names to collections, e.g. { p = \"partners\" }", default={})
+        out = []
+        for name, source in value.items():
+            if not _NAME.fullmatch(name):
+                self.problem((*path, "for", name), f"binding name {name!r} is not a plain lower-case name", "value")
+                continue
+            text = self.condition(source, (*path, "for", name))
+            if text is not None:
+                out.append((name, text))
+        return tuple(out)
+
+    def requires(self, table: Mapping[str, Any], path: Path_) -> tuple[tuple[ConditionText, str | None], ...]:
+        value = table.get("requires", [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.problem((*path, "requires"), "requires must be an array", "type", expected="conditions, or tables with when and reason", found=_found(value))
+            return ()
+        out = []
+        for index, item in enumerate(value):
+            item_path = (*path, "requires", index)
+            if isinstance(item, str):
+                text = self.condition(item, item_path)
+                if text:
+                    out.append((text, None))
+            elif isinstance(item, dict):
+                self.keys(item, "requires", item_path)
+                reason = self.want(item, "reason", item_path, str, "a sentence")
+                if "when" not in item:
+                    self.problem(item_path, "missing required key 'when'", "missing")
+                    continue
+                text = self.condition(item["when"], (*item_path, "when"))
+                if text:
+                    out.append((text, reason))
+            else:
+                self.problem(item_path, "each requirement is a condition or a table", "type", found=_found(item))
+        return tuple(out)
+
+    def severity_if(self, table: Mapping[str, Any], path: Path_) -> tuple[tuple[ConditionText, str], ...]:
+        value = self.want(table, "severity_if", path, list, "an array of { when, severity } tables", default=[])
+        out = []
+        for index, item in enumerate(value):
+            item_path = (*path, "severity_if", index)
+            if not isinstance(item, dict):
+                self.problem(item_path, "each entry is a { when, severity } table", "type", found=_found(item))
+                continue
+            self.keys(item, "severity_if", item_path)
+            severity = self.choice(item, "severity", item_path, SEVERITIES, required=True)
+            if "when" not in item:
+                self.problem(item_path, "missing required key 'when'", "missing")
+                continue
+            text = self.condition(item["when"], (*item_path, "when"))
+            if text and severity:
+                out.append((text, severity))
+        return tuple(out)
+
+    def actions(self, data: Mapping[str, Any]) -> list[ActionSpec]:
+        items = data.get("actions", [])
+        if not isinstance(items, list):
+            self.problem(("actions",), "actions must be an array of tables", "type", expected="[[actions]] tables", found=_found(items))
+            return []
+        out = []
+        for index, table in enumerate(items):
+            path: Path_ = ("actions", index)
+            if not isinstance(table, dict):
+                self.problem(path, "each action is a table", "type", expected="an [[actions]] table", found=_found(table))
+                continue
+            self.keys(table, "action", path)
+            ident = self.want(table, "id", path, str, "an action id such as 'ACT-01'", required=True, check=_check_id)
+            title = self.want(table, "title", path, str, "a title", required=True)
+            effort = self.choice(table, "effort", path, EFFORTS, required=False)
+            phase = self.choice(table, "phase", path, PHASES, required=False)
+            impact = self.want(table, "impact_days", path, int, "a whole number of days", check=lambda v: None if v >= 0 else "must not be negative")
+            roots = self.strings(table, "root_causes", path)
+            for position, root in enumerate(roots):
+                if root not in ROOT_CAUSES:
+                    self.problem((*path, "root_causes", position), f"{root!r} is not a root cause", "value", expected=f"one of {', '.join(ROOT_CAUSES)}")
+            if ident is None or title is None:
+                continue
+            out.append(
+                ActionSpec(
+                    id=ident,
+                    title=title,
+                    description=self.want(table, "description", path, str, "a string", default=""),
+                    effort=effort,
+                    impact_days=impact,
+                    owner=self.want(table, "owner", path, str, "a string", default=""),
+                    root_causes=roots,
+                    phase=phase,
+                    done_when=self.want(table, "done_when", path, str, "a string", default=""),
+                    sources=self.strings(table, "sources", path),
+                    path=path,
+                )
+            )
+        return out
+
+
+# --- values ----------------------------------------------------------------------------
+
+
+def coerce_param(kind: str, value: Any) -> tuple[Any, str | None]:
+    """The value of a param of *kind* written as *value*, or (None, what was expected)."""
+    if kind == "boolean":
+        return (value, None) if isinstance(value, bool) else (None, "true or false")
+    if isinstance(value, bool):
+        return None, {"number": "a number", "integer": "a whole number", "duration": "a duration such as '30d' or 30", "date": "a date", "string": "a string"}[kind]
+    if kind == "number":
+        return (value, None) if isinstance(value, int | float) else (None, "a number")
+    if kind == "integer":
+        return (value, None) if isinstance(value, int) else (None, "a whole number")
+    if kind == "duration":
+        if isinstance(value, int):
+            return value, None
+        if isinstance(value, str) and (m := _DURATION.fullmatch(value.strip())):
+            return int(m.group(1)) * (7 if m.group(2) == "w" else 1), None
+        return None, "a duration such as '30d', '2w' or a number of days"
+    if kind == "date":
+        if isinstance(value, date):
+            return value, None
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value), None
+            except ValueError:
+                pass
+        return None, "a date (YYYY-MM-DD)"
+    return (value, None) if isinstance(value, str) else (None, "a string")
+
+
+def _bounds(value: Any, low: float | None, high: float | None) -> str | None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if low is not None and value < low:
+        return f"below its minimum {low}"
+    if high is not None and value > high:
+        return f"above its maximum {high}"
+    return None
+
+
+def _check_id(value: str) -> str | None:
+    return None if _ID.fullmatch(value) else "an id starts with a letter and holds letters, digits, '-', '_' and '.'"
+
+
+def _check_name(value: str) -> str | None:
+    return None if _NAME.fullmatch(value) else "a lower-case name with underscores"
+
+
+def _check_version(value: str) -> str | None:
+    return None if re.fullmatch(r"\d+(\.\d+)*([a-z0-9.+-]*)", value) else "a version such as 1.0.0"
+
+
+_CLAUSE = re.compile(r"\s*(>=|<=|==|!=|>|<|~=)\s*(\d+(?:\.\d+)*)\s*")
+
+
+def _check_range(value: str) -> str | None:
+    clauses = value.split(",")
+    if all(_CLAUSE.fullmatch(c) for c in clauses):
+        return None
+    return "a version range of clauses such as '>=0.1,<1'"
+
+
+def version_in_range(version: str, spec: str) -> bool:
+    """Whether *version* satisfies every clause of *spec* (``>=0.1,<1``)."""
+
+    def key(text: str) -> tuple[int, ...]:
+        parts = [int(p) for p in re.findall(r"\d+", text.split("+")[0])[:4]]
+        return tuple(parts + [0] * (4 - len(parts)))
+
+    current = key(version)
+    for clause in spec.split(","):
+        match = _CLAUSE.fullmatch(clause)
+        if match is None:
+            return False
+        op, bound = match.group(1), key(match.group(2))
+        ok = {
+            ">=": current >= bound,
+            "<=": current <= bound,
+            ">": current > bound,
+            "<": current < bound,
+            "==": current == bound,
+            "!=": current != bound,
+            "~=": current >= bound and current[: len(match.group(2).split(".")) - 1] == bound[: len(match.group(2).split(".")) - 1],
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, date):
+        return f"date {value.isoformat()}"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+__all__ += ["Position", "coerce_param", "version_in_range"]
