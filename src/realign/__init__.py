@@ -1,7 +1,8 @@
 """realign: diagnose misaligned strategic partnerships and plan their realignment.
 
 The public API: load a fact file, derive the facts the engine matches against,
-and extend every step through plugins.
+build an :class:`Engine` from rule sets once, assess partnerships with it, and
+extend every step through plugins.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from pathlib import Path
 import pluggy
 
 from ._version import __version__
+from .assessment import Assessment, Evidence, Finding, NotEvaluable
+from .engine import Engine, RuleSetError
+from .engine.explain import RuleExplanation
 from .enrich import DerivedFact, DerivedFactConflict, FactSet, enrich
 from .enrich.factset import UnknownFactError
 from .errors import FactError, PluginError, Problem, RealignError
@@ -19,20 +23,30 @@ from .loading import FactSource, LoadedPartnership, RawFacts, load_partnership
 from .loading.dump import dump_partnership
 from .model import Partnership
 from .plugins import get_plugin_manager
+from .rules.functions import Function
+from .rules.ruleset import load_ruleset_file
 from .schema import facts_schema
 
 __all__ = [
+    "Assessment",
     "DerivedFact",
     "DerivedFactConflict",
+    "Engine",
+    "Evidence",
     "FactError",
     "FactSet",
     "FactSource",
+    "Finding",
+    "Function",
     "LoadedPartnership",
+    "NotEvaluable",
     "Partnership",
     "PluginError",
     "Problem",
     "RawFacts",
     "RealignError",
+    "RuleExplanation",
+    "RuleSetError",
     "UnknownFactError",
     "__version__",
     "dump_partnership",
@@ -42,6 +56,7 @@ __all__ = [
     "hookimpl",
     "load_facts",
     "load_partnership",
+    "load_ruleset_file",
 ]
 
 

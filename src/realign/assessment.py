@@ -17,7 +17,15 @@ from ._version import __version__
 from .enrich.factset import FactSet
 from .rules.types import SEVERITIES
 
-__all__ = ["SCHEMA_ID", "Assessment", "Check", "Evidence", "Finding", "NotEvaluable", "severity_rank"]
+__all__ = [
+    "SCHEMA_ID",
+    "Assessment",
+    "Check",
+    "Evidence",
+    "Finding",
+    "NotEvaluable",
+    "severity_rank",
+]
 
 SCHEMA_ID = "realign/assessment@1"
 

@@ -10,15 +10,23 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 
 from ._version import __version__
+from .assessment import severity_rank
+from .assessment_report import print_assessment
+from .engine import Engine, RuleSetError
+from .engine.engine import functions_of, vocabulary_of
 from .enrich import enrich
 from .errors import FactError, PluginError, RealignError
 from .facts_report import facts_document, print_facts, to_json
 from .loading import FactSource, load_partnership
 from .plugins import get_plugin_manager
+from .rules.catalog import compile_catalog
+from .rules.ruleset import load_ruleset_file, ruleset_files
+from .rules.types import SEVERITIES
 from .schema import facts_schema
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "main"]
@@ -27,6 +35,10 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_PLUGIN_FAILED = 3
+
+
+class UsageError(RealignError):
+    """The command line was used wrongly in a way argparse cannot see."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +75,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     facts.add_argument("--no-color", action="store_true", help="plain output without colour")
     facts.set_defaults(handler=cmd_facts)
+
+    check = commands.add_parser("check", help="validate and lint rule sets without running them")
+    check.add_argument(
+        "paths", nargs="+", metavar="RULESET", help="rule-set files, or directories of them"
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="check with this param value (repeatable)",
+    )
+    check.set_defaults(handler=cmd_check)
+
+    assess = commands.add_parser("assess", help="assess partnerships against rule sets")
+    assess.add_argument("files", nargs="+", metavar="FILE", help="fact files (.toml or .json)")
+    assess.add_argument("--format", choices=("text", "json"), default="text")
+    assess.add_argument(
+        "--ruleset",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="add a rule-set file or directory (repeatable)",
+    )
+    assess.add_argument(
+        "--no-default-rules",
+        action="store_true",
+        help="use only the --ruleset files, not the rule sets plugins provide",
+    )
+    assess.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a rule-set param (repeatable)",
+    )
+    assess.add_argument(
+        "--backend",
+        choices=("durable_rules", "python"),
+        default="durable_rules",
+        help="the matcher: durable_rules (default) or the pure Python evaluator",
+    )
+    assess.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        metavar="SEVERITY",
+        help="exit 1 when a finding is at least this severe (info, low, medium, high, critical)",
+    )
+    assess.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
+    assess.add_argument("--no-color", action="store_true", help="plain output without colour")
+    assess.set_defaults(handler=cmd_assess)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("facts",), help="which schema")
@@ -107,6 +171,95 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ruleset_paths(paths: Sequence[str]) -> list[Path]:
+    out: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        out.extend(ruleset_files(path) if path.is_dir() else [path])
+    return out
+
+
+def _params(pairs: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            msg = f"--param takes NAME=VALUE, got {pair!r}"
+            raise UsageError(msg)
+        params[name.strip()] = value.strip()
+    return params
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    pm = get_plugin_manager()
+    files = [load_ruleset_file(p) for p in _ruleset_paths(args.paths)]
+    catalog = compile_catalog(
+        files,
+        vocabulary=vocabulary_of(pm),
+        functions=functions_of(pm),
+        params=_params(args.param),
+    )
+    problems = catalog.problems
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if args.format == "json":
+        document = {
+            "schema": "realign/check@1",
+            "files": [f.source for f in files],
+            "rules": len(catalog.rules),
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [p.to_dict() for p in problems],
+        }
+        sys.stdout.write(to_json(document))
+    else:
+        for problem in problems:
+            sys.stdout.write(f"{problem}\n")
+        noun = "file" if len(files) == 1 else "files"
+        sys.stdout.write(
+            f"{len(files)} {noun}, {len(catalog.rules)} rules: "
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}\n"
+        )
+    return EXIT_BAD_INPUT if errors else EXIT_OK
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    pm = get_plugin_manager()
+    extra = _ruleset_paths(args.ruleset)
+    params = _params(args.param)
+    if args.no_default_rules:
+        engine = Engine(extra, plugin_manager=pm, params=params, backend=args.backend)
+    else:
+        engine = Engine.default(plugin_manager=pm, params=params, backend=args.backend, extra=extra)
+    assessments = [engine.assess(FactSource.from_path(name)) for name in args.files]
+    out = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
+    try:
+        if args.format == "json":
+            stream = out or sys.stdout
+            if len(assessments) == 1:
+                stream.write(assessments[0].to_json())
+            else:
+                documents = [a.to_dict() for a in assessments]
+                stream.write(to_json({"schema": "realign/assessments@1", "assessments": documents}))
+        else:
+            console = (
+                Console(file=out, no_color=True, highlight=False, markup=False, width=120)
+                if out
+                else _console(args)
+            )
+            for name, assessment in zip(args.files, assessments, strict=True):
+                print_assessment(console, assessment, source=name, rules=len(engine.rules))
+    finally:
+        if out is not None:
+            out.close()
+    if args.fail_on is not None:
+        bar = severity_rank(args.fail_on)
+        if any(severity_rank(f.severity) >= bar for a in assessments for f in a.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     sys.stdout.write(json.dumps(facts_schema(), indent=2) + "\n")
     return EXIT_OK
@@ -137,6 +290,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except FactError as error:
         _report_problems(error, args)
+        return EXIT_BAD_INPUT
+    except RuleSetError as error:
+        for problem in error.problems:
+            sys.stderr.write(f"{problem}\n")
+        errors = sum(p.severity == "error" for p in error.problems)
+        plural = "s" if errors != 1 else ""
+        sys.stderr.write(f"{errors} error{plural} in rule sets; nothing was assessed.\n")
         return EXIT_BAD_INPUT
     except PluginError as error:
         sys.stderr.write(f"realign: error: {error}\n")

@@ -13,7 +13,6 @@ import pluggy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
     from pathlib import Path
 
     from .enrich.factset import DerivedFact, FactSet

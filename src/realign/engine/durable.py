@@ -27,6 +27,7 @@ on it). Each one is handled here, and each has a regression test in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -51,7 +52,8 @@ def _number(value: float) -> str:
     if isinstance(value, bool):  # pragma: no cover - handled by the caller
         return "true" if value else "false"
     if not math.isfinite(value):
-        raise ValueError(f"durable_rules cannot compare {value!r}")
+        msg = f"durable_rules cannot compare {value!r}"
+        raise ValueError(msg)
     if isinstance(value, int):
         return f"{value}.0"
     text = format(Decimal(repr(value)), "f")
@@ -86,7 +88,8 @@ def _encode(value: Any, out: list[str]) -> None:
             _encode(item, out)
         out.append("]")
     else:
-        raise TypeError(f"cannot give durable_rules a {type(value).__name__}")
+        msg = f"cannot give durable_rules a {type(value).__name__}"
+        raise TypeError(msg)
 
 
 def dumps(value: Any) -> str:
@@ -114,7 +117,9 @@ class _QuietHost(_engine.Host):  # type: ignore[misc]
         def collect(c: Any) -> None:
             if action_name != FLUSH_RULE:
                 message = c._m if c._m is not None else {}
-                self.sink.append((action_name, {alias: dict(fact) for alias, fact in message.items()}))
+                self.sink.append(
+                    (action_name, {alias: dict(fact) for alias, fact in message.items()})
+                )
 
         return collect
 
@@ -124,7 +129,9 @@ class _QuietHost(_engine.Host):  # type: ignore[misc]
         ruleset._actions = {rule: _engine.Promise(self.get_action(rule)) for rule in definition}
         ruleset._name = name
         ruleset._host = self
-        body = {rule: {k: v for k, v in spec.items() if k != "run"} for rule, spec in definition.items()}
+        body = {
+            rule: {k: v for k, v in spec.items() if k != "run"} for rule, spec in definition.items()
+        }
         ruleset._handle = durable_rules_engine.create_ruleset(name, dumps(body))
         ruleset._definition = body
         self._ruleset_directory[name] = ruleset
@@ -136,16 +143,20 @@ class _QuietHost(_engine.Host):  # type: ignore[misc]
         text = dumps(list(facts))
 
         def call(_: Any) -> Any:
-            return ruleset._handle_result(durable_rules_engine.assert_facts(ruleset._handle, text), facts)
+            return ruleset._handle_result(
+                durable_rules_engine.assert_facts(ruleset._handle, text), facts
+            )
 
-        try:
+        # Handled facts stay stored; their actions run at the next assert (the sentinel).
+        with contextlib.suppress(
+            _engine.MessageNotHandledException, _engine.MessageObservedException
+        ):
             self._handle_function(ruleset, call, None, None)
-        except (_engine.MessageNotHandledException, _engine.MessageObservedException):
-            # Handled facts stay stored; their actions run at the next assert (the sentinel).
-            pass
 
     def flush(self, name: str, sid: str, token: int) -> None:
-        self.assert_text(name, [{"sid": sid, "id": f"{FLUSH_RULE}#{token}", "k": FLUSH_RULE, FLUSH_RULE: 1}])
+        self.assert_text(
+            name, [{"sid": sid, "id": f"{FLUSH_RULE}#{token}", "k": FLUSH_RULE, FLUSH_RULE: 1}]
+        )
 
 
 class DurableMatcher:
@@ -158,7 +169,10 @@ class DurableMatcher:
 
     def __init__(self, rules: Mapping[str, dict[str, Any]]) -> None:
         definition = {name: dict(rule) for name, rule in rules.items()}
-        definition[FLUSH_RULE] = {"all": [{"m": {"$and": [{"k": FLUSH_RULE}, {FLUSH_RULE: 1}]}}], "run": FLUSH_RULE}
+        definition[FLUSH_RULE] = {
+            "all": [{"m": {"$and": [{"k": FLUSH_RULE}, {FLUSH_RULE: 1}]}}],
+            "run": FLUSH_RULE,
+        }
         # The flush fact carries k too, so its rule never matches the state fact.
         digest = hashlib.sha256(dumps(definition).encode()).hexdigest()[:16]
         self.name = f"realign_{digest}"
@@ -213,4 +227,3 @@ class DurableSession:
         finally:
             self._matcher.live_sessions -= 1
             self._matcher._lock.release()
-

@@ -23,7 +23,7 @@ from ..assessment import Assessment, Check, Evidence, Finding, NotEvaluable, sev
 from ..enrich import enrich
 from ..enrich.factset import DerivedFact, FactSet
 from ..errors import PluginError, Problem, RealignError
-from ..loading import load_partnership
+from ..loading import FactSource, load_partnership
 from ..model import Partnership
 from ..plugins import get_plugin_manager
 from ..rules.catalog import Catalog, CompiledRule, compile_catalog
@@ -32,11 +32,14 @@ from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
 from ..rules.values import is_unknown
 from .evaluate import Context, Trace, evaluate_cond, evaluate_term, plain
+from .explain import RuleExplanation, explain_rule
 from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome
 
 __all__ = ["Backend", "Engine", "RuleSetError"]
 
 Backend = Literal["durable_rules", "python"]
+#: What an engine can assess: a fact file, a parsed source, a partnership or its fact set.
+Source = Partnership | FactSet | FactSource | str | Path
 _PROBES = Path(__file__).resolve().parent.parent / "rules" / "probes"
 
 
@@ -47,7 +50,10 @@ class RuleSetError(RealignError, ValueError):
         self.problems = tuple(problems)
         errors = [p for p in self.problems if p.severity == "error"]
         count = len(errors)
-        super().__init__(f"{count} error{'s' if count != 1 else ''} in rule sets\n" + "\n".join(str(p) for p in errors))
+        super().__init__(
+            f"{count} error{'s' if count != 1 else ''} in rule sets\n"
+            + "\n".join(str(p) for p in errors)
+        )
 
 
 def functions_of(plugin_manager: pluggy.PluginManager) -> dict[str, Function]:
@@ -57,14 +63,23 @@ def functions_of(plugin_manager: pluggy.PluginManager) -> dict[str, Function]:
     hook = plugin_manager.hook.realign_condition_functions
     for impl in reversed(hook.get_hookimpls()):
         try:
-            provided = list(impl.function() or ())
+            result: Any = impl.function()
+            provided = list(result or ())
         except Exception as exc:
-            raise PluginError(impl.plugin_name, f"raised in realign_condition_functions: {exc!r}") from exc
+            raise PluginError(
+                impl.plugin_name, f"raised in realign_condition_functions: {exc!r}"
+            ) from exc
         for function in provided:
             if not isinstance(function, Function):
-                raise PluginError(impl.plugin_name, f"realign_condition_functions returned {type(function).__name__}, not Function")
+                raise PluginError(
+                    impl.plugin_name,
+                    f"realign_condition_functions returned {type(function).__name__}, not Function",
+                )
             if function.name in out:
-                raise PluginError(impl.plugin_name, f"function {function.name!r} is also provided by {origin[function.name]!r}")
+                raise PluginError(
+                    impl.plugin_name,
+                    f"function {function.name!r} is also provided by {origin[function.name]!r}",
+                )
             out[function.name] = function
             origin[function.name] = impl.plugin_name
     return dict(sorted(out.items()))
@@ -118,7 +133,8 @@ class Engine:
         backend: Backend = "durable_rules",
     ) -> None:
         if backend not in ("durable_rules", "python"):
-            raise ValueError(f"backend must be 'durable_rules' or 'python', not {backend!r}")
+            msg = f"backend must be 'durable_rules' or 'python', not {backend!r}"
+            raise ValueError(msg)
         self.plugin_manager = plugin_manager if plugin_manager is not None else get_plugin_manager()
         self.backend: Backend = backend
         files = [r if isinstance(r, RuleSetFile) else load_ruleset_file(r) for r in rulesets]
@@ -148,7 +164,9 @@ class Engine:
     ) -> Engine:
         """The rule sets every installed plugin provides (the standard catalog among them)."""
         pm = plugin_manager if plugin_manager is not None else get_plugin_manager()
-        return cls([*ruleset_paths_of(pm), *extra], plugin_manager=pm, params=params, backend=backend)
+        return cls(
+            [*ruleset_paths_of(pm), *extra], plugin_manager=pm, params=params, backend=backend
+        )
 
     def _compile_matcher(self) -> None:
         from .durable import DurableMatcher
@@ -164,7 +182,7 @@ class Engine:
 
     # -- facts ------------------------------------------------------------------------
 
-    def facts(self, source: Partnership | FactSet | str | Path) -> FactSet:
+    def facts(self, source: Source) -> FactSet:
         """Load (if given a path) and enrich a partnership with this engine's plugins."""
         if isinstance(source, FactSet):
             return source
@@ -175,7 +193,7 @@ class Engine:
 
     # -- assessment -------------------------------------------------------------------
 
-    def assess(self, source: Partnership | FactSet | str | Path) -> Assessment:
+    def assess(self, source: Source) -> Assessment:
         """Assess one partnership: a path to a fact file, a Partnership, or a FactSet.
 
         Raises:
@@ -191,7 +209,12 @@ class Engine:
             session.__enter__()
         try:
             for stratum in self._strata:
-                ctx = Context(facts, fired=fired_map(outcomes), findings=finding_facts, on_error=diagnostics.append)
+                ctx = Context(
+                    facts,
+                    fired=fired_map(outcomes),
+                    findings=finding_facts,
+                    on_error=diagnostics.append,
+                )
                 rules = [r for r in self.rules if r.stratum == stratum]
                 bounds = {rule.id: bind(rule, ctx) for rule in rules}
                 if session is not None:
@@ -223,9 +246,20 @@ class Engine:
             if session is not None:
                 session.__exit__(None, None, None)
         order = {area: i for i, area in enumerate(AREAS)}
-        findings.sort(key=lambda f: (-severity_rank(f.severity), order.get(f.area, len(order)), f.area, f.rule))
+        findings.sort(
+            key=lambda f: (
+                -severity_rank(f.severity),
+                order.get(f.area, len(order)),
+                f.area,
+                f.rule,
+            )
+        )
         not_evaluable = sorted(
-            (NotEvaluable(o.rule, "; ".join(o.reasons)) for o in outcomes.values() if o.status == "not_evaluable"),
+            (
+                NotEvaluable(o.rule, "; ".join(o.reasons))
+                for o in outcomes.values()
+                if o.status == "not_evaluable"
+            ),
             key=lambda n: n.rule,
         )
         passed = sorted(o.rule for o in outcomes.values() if o.status == "passed")
@@ -262,14 +296,19 @@ class Engine:
                 continue
             outcome = python_outcome(rule, ctx)
             if outcome.status == "fired":
-                diagnostics.append(f"internal: durable_rules and the Python evaluator disagree on {rule.id}; please report it")
+                diagnostics.append(
+                    f"internal: durable_rules and the Python evaluator disagree on {rule.id}; "
+                    "please report it"
+                )
                 outcome = RuleOutcome(rule.id, "passed")
             out[rule.id] = outcome
         return out
 
     # -- findings ---------------------------------------------------------------------
 
-    def _finding(self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context) -> Finding:
+    def _finding(
+        self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context
+    ) -> Finding:
         evidence = []
         count = len(outcome.matches)
         for combo in outcome.matches:
@@ -302,7 +341,9 @@ class Engine:
             tags=rule.tags,
         )
 
-    def _severity(self, rule: CompiledRule, ctx: Context, env: Mapping[str, Any], matches: int) -> str:
+    def _severity(
+        self, rule: CompiledRule, ctx: Context, env: Mapping[str, Any], matches: int
+    ) -> str:
         scope = {**env, "matches": matches}
         for cond, severity in rule.severity_if:
             if evaluate_cond(cond, ctx, scope) is True:
@@ -318,28 +359,53 @@ class Engine:
                 parts.append(_format(evaluate_term(part, ctx, env)))
         return "".join(parts)
 
-    def _emit(self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context) -> list[DerivedFact]:
+    def _emit(
+        self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context
+    ) -> list[DerivedFact]:
         out = []
         for name, term in rule.emit:
             description = f"emitted by rule {rule.id}"
             if outcome.status == "fired":
                 value = evaluate_term(term, ctx, bound.env(outcome.matches[0]))
                 if is_unknown(value):
-                    out.append(DerivedFact(name=name, description=description, unknown=value.describe(), sources=(f"rule {rule.id}",)))
+                    out.append(
+                        DerivedFact(
+                            name=name,
+                            description=description,
+                            unknown=value.describe(),
+                            sources=(f"rule {rule.id}",),
+                        )
+                    )
                 else:
-                    out.append(DerivedFact(name=name, value=plain(value), description=description, sources=(f"rule {rule.id}",)))
+                    out.append(
+                        DerivedFact(
+                            name=name,
+                            value=plain(value),
+                            description=description,
+                            sources=(f"rule {rule.id}",),
+                        )
+                    )
             elif outcome.status == "passed":
-                out.append(DerivedFact(name=name, value=None, description=description, sources=(f"rule {rule.id}",)))
+                out.append(
+                    DerivedFact(
+                        name=name, value=None, description=description, sources=(f"rule {rule.id}",)
+                    )
+                )
             else:
-                out.append(DerivedFact(name=name, description=description, unknown=f"rule {rule.id} is not evaluable", sources=(f"rule {rule.id}",)))
+                out.append(
+                    DerivedFact(
+                        name=name,
+                        description=description,
+                        unknown=f"rule {rule.id} is not evaluable",
+                        sources=(f"rule {rule.id}",),
+                    )
+                )
         return out
 
     # -- explanations -----------------------------------------------------------------
 
-    def explain(self, rule_id: str, source: Partnership | FactSet | str | Path) -> Any:
+    def explain(self, rule_id: str, source: Source) -> RuleExplanation:
         """Why *rule_id* fired on the partnership, or why not and what would make it fire."""
-        from .explain import explain_rule
-
         return explain_rule(self, rule_id, self.facts(source))
 
 
@@ -372,4 +438,3 @@ def _format(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_format(v) for v in value)
     return str(value)
-

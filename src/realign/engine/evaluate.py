@@ -116,9 +116,15 @@ def plain(value: Any) -> Any:
         inner = value.value
         if attrs.has(type(inner)):
             ident = getattr(inner, "id", None) or getattr(inner, "partner", None)
-            return {"path": value.path, "id": plain(ident)} if ident is not None else {"path": value.path}
+            return (
+                {"path": value.path, "id": plain(ident)}
+                if ident is not None
+                else {"path": value.path}
+            )
         if isinstance(inner, Mapping):
-            return {str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())}
+            return {
+                str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())
+            }
         return [plain(_located(v, f"{value.path}[{i}]")) for i, v in enumerate(inner)]
     if isinstance(value, Unknown):
         return None
@@ -223,7 +229,11 @@ def _at(obj: Any, key: Any, ctx: Context) -> Any:
             return ctx.wrap(inner.get(key), f"{obj.path}.{key}")
         if isinstance(inner, tuple | list) and isinstance(key, int | float) and int(key) == key:
             index = int(key)
-            return _located(inner[index], f"{obj.path}[{index}]") if -len(inner) <= index < len(inner) else None
+            return (
+                _located(inner[index], f"{obj.path}[{index}]")
+                if -len(inner) <= index < len(inner)
+                else None
+            )
         return None
     if isinstance(obj, Mapping):
         return obj.get(key)
@@ -240,8 +250,10 @@ def _arith(op: str, left: Any, right: Any) -> Any:
         return None
     if isinstance(left, date) or isinstance(right, date):
         return _date_arith(op, left, right)
-    if isinstance(left, bool) or isinstance(right, bool) or not (
-        isinstance(left, int | float) and isinstance(right, int | float)
+    if (
+        isinstance(left, bool)
+        or isinstance(right, bool)
+        or not (isinstance(left, int | float) and isinstance(right, int | float))
     ):
         return None
     if op == "+":
@@ -399,13 +411,33 @@ def evaluate_cond(
             right = evaluate_term(right_term, ctx, env)
             result = compare(op, left, right)
             if trace is not None:
-                trace.append(Check(cond.text, op, left_term.text, plain(left), right_term.text, plain(right), result))
+                trace.append(
+                    Check(
+                        cond.text,
+                        op,
+                        left_term.text,
+                        plain(left),
+                        right_term.text,
+                        plain(right),
+                        result,
+                    )
+                )
             return result
         case ir.Truth(term=term, expected=expected):
             value = evaluate_term(term, ctx, env)
             result = value if is_unknown(value) else (value is expected)
             if trace is not None:
-                trace.append(Check(cond.text, "is", term.text, plain(value), str(expected).lower(), expected, result))
+                trace.append(
+                    Check(
+                        cond.text,
+                        "is",
+                        term.text,
+                        plain(value),
+                        str(expected).lower(),
+                        expected,
+                        result,
+                    )
+                )
             return result
     raise TypeError(cond)  # pragma: no cover
 

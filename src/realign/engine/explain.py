@@ -74,11 +74,17 @@ class RuleExplanation:
                 where = ", ".join(f"{k}={_short(v)}" for k, v in item.bindings.items())
                 lines.append(f"  matched{' ' + where if where else ''} ({item.severity})")
                 for check in item.checks:
-                    lines.append(f"    {check.left} = {_short(check.actual)} {check.op} {_short(check.threshold)}")
+                    lines.append(
+                        f"    {check.left} = {_short(check.actual)} "
+                        f"{check.op} {_short(check.threshold)}"
+                    )
         elif self.status == "not_evaluable":
             lines.extend(f"  because {reason}" for reason in self.reasons)
         for change in self.failing:
-            lines.append(f"  fails: {change.left} = {_short(change.actual)}, needs {change.op} {_short(change.threshold)}; {change.note}")
+            lines.append(
+                f"  fails: {change.left} = {_short(change.actual)}, "
+                f"needs {change.op} {_short(change.threshold)}; {change.note}"
+            )
         return "\n".join(lines)
 
 
@@ -98,26 +104,37 @@ def explain_rule(engine: Engine, rule_id: str, facts: FactSet) -> RuleExplanatio
 
         guess = closest(rule_id, [r.id for r in engine.catalog.rules])
         hint = f"; did you mean {guess!r}?" if guess else ""
-        raise KeyError(f"no rule {rule_id!r}{hint}") from None
+        msg = f"no rule {rule_id!r}{hint}"
+        raise KeyError(msg) from None
     assessment = engine.assess(facts)
     params = {name: plain(engine.catalog.params[name].value) for name in rule.params}
-    base = {
-        "rule": rule.id,
-        "title": rule.title,
-        "conditions": tuple(c.text for c in rule.conditions),
-        "params": params,
-    }
+    conditions = tuple(c.text for c in rule.conditions)
     if rule.id in assessment.fired:
-        return RuleExplanation(status="fired", evidence=assessment.finding(rule.id).evidence, **base)  # type: ignore[arg-type]
+        return RuleExplanation(
+            rule=rule.id,
+            title=rule.title,
+            conditions=conditions,
+            params=params,
+            status="fired",
+            evidence=assessment.finding(rule.id).evidence,
+        )
     ctx = Context(assessment.facts, fired=_fired(assessment), findings=())
     outcome = python_outcome(rule, ctx)
-    status = "not_evaluable" if outcome.status == "not_evaluable" else "passed"
-    closest, failing = _closest(rule, ctx)
-    return RuleExplanation(status=status, reasons=outcome.reasons, closest=closest, failing=failing, **base)  # type: ignore[arg-type]
+    nearest, failing = _closest(rule, ctx)
+    return RuleExplanation(
+        rule=rule.id,
+        title=rule.title,
+        conditions=conditions,
+        params=params,
+        status="not_evaluable" if outcome.status == "not_evaluable" else "passed",
+        reasons=outcome.reasons,
+        closest=nearest,
+        failing=failing,
+    )
 
 
 def _fired(assessment: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {rule: True for rule in assessment.fired}
+    out: dict[str, Any] = dict.fromkeys(assessment.fired, True)
     out.update(dict.fromkeys(assessment.passed, False))
     return out
 
@@ -134,7 +151,9 @@ def _closest(rule: Any, ctx: Context) -> tuple[dict[str, Any] | None, tuple[Chan
     if bound.unknown is not None:
         return None, ()
     best: tuple[int, dict[str, Any], list[str], Trace] | None = None
-    combos = itertools.islice(itertools.product(*(range(len(items)) for items in bound.items)), MAX_COMBINATIONS)
+    combos = itertools.islice(
+        itertools.product(*(range(len(items)) for items in bound.items)), MAX_COMBINATIONS
+    )
     for combo in combos:
         env = bound.env(combo)
         failed: list[str] = []
@@ -147,13 +166,24 @@ def _closest(rule: Any, ctx: Context) -> tuple[dict[str, Any] | None, tuple[Chan
         if best is None or len(failed) < best[0]:
             best = (len(failed), env, failed, failing_trace)
     if best is None:
-        return {"bindings": {}, "failed_conditions": [], "note": "nothing to bind: the collection is empty"}, ()
+        return {
+            "bindings": {},
+            "failed_conditions": [],
+            "note": "nothing to bind: the collection is empty",
+        }, ()
     _, env, failed, trace = best
-    return {"bindings": {k: plain(v) for k, v in env.items()}, "failed_conditions": failed}, _changes(trace)
+    return {
+        "bindings": {k: plain(v) for k, v in env.items()},
+        "failed_conditions": failed,
+    }, _changes(trace)
 
 
 def _changes(trace: Trace) -> tuple[Change, ...]:
-    return tuple(change for check in trace if check.result is False and (change := smallest_change(check)) is not None)
+    return tuple(
+        change
+        for check in trace
+        if check.result is False and (change := smallest_change(check)) is not None
+    )
 
 
 def smallest_change(check: Check) -> Change | None:
@@ -184,10 +214,22 @@ def smallest_change(check: Check) -> Change | None:
         else:
             change = _round(needed - actual)
             strict = op in ("<", ">") and not whole
-            note = f"{'just ' if strict else ''}{'above' if op == '>' else 'below' if op == '<' else 'at'} {needed}: a change of {change:+g}"
-    elif isinstance(actual, str) and isinstance(threshold, str) and _iso_date(actual) and _iso_date(threshold):
+            where = "above" if op == ">" else "below" if op == "<" else "at"
+            note = f"{'just ' if strict else ''}{where} {needed}: a change of {change:+g}"
+    elif (
+        isinstance(actual, str)
+        and isinstance(threshold, str)
+        and _iso_date(actual)
+        and _iso_date(threshold)
+    ):
         a, t = date.fromisoformat(actual), date.fromisoformat(threshold)
-        target = {">": t + timedelta(days=1), ">=": t, "<": t - timedelta(days=1), "<=": t, "==": t}.get(op)
+        target = {
+            ">": t + timedelta(days=1),
+            ">=": t,
+            "<": t - timedelta(days=1),
+            "<=": t,
+            "==": t,
+        }.get(op)
         if target is not None:
             needed = target.isoformat()
             change = (target - a).days

@@ -79,7 +79,9 @@ class CompiledMatch:
             positions = [names.index(n) for n in owner]
             ranges = [range(len(bound.items[p])) for p in positions]
             for combo in itertools.product(*ranges):
-                env = {n: bound.items[p][i] for n, p, i in zip(owner, positions, combo, strict=True)}
+                env = {
+                    n: bound.items[p][i] for n, p, i in zip(owner, positions, combo, strict=True)
+                }
                 fact: dict[str, Any] = {
                     "id": f"{self.kind(owner)}#{'.'.join(map(str, combo))}",
                     "k": self.kind(owner),
@@ -87,7 +89,12 @@ class CompiledMatch:
                 for n, i in zip(owner, combo, strict=True):
                     fact[f"i_{n}"] = i
                 for slot in slots:
-                    value = evaluate_cond(slot.term, ctx, env) if slot.is_cond else evaluate_term(slot.term, ctx, env)  # type: ignore[arg-type]
+                    term = slot.term
+                    value = (
+                        evaluate_cond(term, ctx, env)
+                        if isinstance(term, ir.Cond)
+                        else evaluate_term(term, ctx, env)
+                    )
                     encoded = encode(value)
                     if encoded is not None:
                         fact[slot.name] = encoded
@@ -201,7 +208,9 @@ class _RuleCompiler:
                 return owner, _combine(key, exprs)
         raise _Lift
 
-    def compare(self, op: str, left: ir.Term, right: ir.Term, *, nested: bool) -> tuple[tuple[str, ...], Any]:
+    def compare(
+        self, op: str, left: ir.Term, right: ir.Term, *, nested: bool
+    ) -> tuple[tuple[str, ...], Any]:
         if op in ("in", "not in"):
             if not isinstance(right, ir.Const) or not isinstance(right.value, list):
                 raise _Lift

@@ -42,7 +42,10 @@ class Bound:
     unknown: Unknown | None = None
 
     def env(self, combination: Combination) -> dict[str, Any]:
-        return {name: self.items[i][index] for i, (name, index) in enumerate(zip(self.names, combination, strict=True))}
+        return {
+            name: self.items[i][index]
+            for i, (name, index) in enumerate(zip(self.names, combination, strict=True))
+        }
 
 
 def bind(rule: CompiledRule, ctx: Context) -> Bound:
@@ -73,7 +76,9 @@ def requirements(rule: CompiledRule, ctx: Context) -> tuple[str, ...] | None:
 
 
 def _not_evaluable(rule: CompiledRule, reasons: Any) -> RuleOutcome:
-    return RuleOutcome(rule.id, "not_evaluable", reasons=tuple(sorted(set(reasons))) or ("unknown",))
+    return RuleOutcome(
+        rule.id, "not_evaluable", reasons=tuple(sorted(set(reasons))) or ("unknown",)
+    )
 
 
 def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:

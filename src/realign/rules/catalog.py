@@ -127,13 +127,33 @@ class _Builder:
         self.overrides = overrides
         self.problems: list[Problem] = []
 
-    def add(self, file: RuleSetFile, path: tuple[str | int, ...], message: str, code: str, *, severity: str = "error", **details: Any) -> None:
+    def add(
+        self,
+        file: RuleSetFile,
+        path: tuple[str | int, ...],
+        message: str,
+        code: str,
+        *,
+        severity: str = "error",
+        **details: Any,
+    ) -> None:
         line, column = file.position(path)
         self.problems.append(
-            Problem(source=file.source, message=message, code=code, path=path, line=line, column=column, severity=severity, **details)  # type: ignore[arg-type]
+            Problem(
+                source=file.source,
+                message=message,
+                code=code,
+                path=path,
+                line=line,
+                column=column,
+                severity="warning" if severity == "warning" else "error",
+                **details,
+            )
         )
 
-    def issue(self, file: RuleSetFile, text: ConditionText, issue: Issue, rule_id: str | None) -> None:
+    def issue(
+        self, file: RuleSetFile, text: ConditionText, issue: Issue, rule_id: str | None
+    ) -> None:
         line, column = text.position(issue.start)
         prefix = f"rule {rule_id}: " if rule_id else ""
         self.problems.append(
@@ -158,21 +178,40 @@ class _Builder:
             for spec in file.params:
                 if spec.name in out:
                     first = out[spec.name]
-                    self.add(file, spec.path, f"param {spec.name!r} is already defined in {first.source}", "duplicate", hint="params are shared by every rule set in a catalog; rename one")
+                    self.add(
+                        file,
+                        spec.path,
+                        f"param {spec.name!r} is already defined in {first.source}",
+                        "duplicate",
+                        hint="params are shared by every rule set in a catalog; rename one",
+                    )
                     continue
                 out[spec.name] = ParamValue(spec=spec, value=spec.default, source=file.source)
         for name, raw in self.overrides.items():
             if name not in out:
                 guess = closest(name, out)
                 self.problems.append(
-                    Problem(source="<params>", code="unknown-param", message=f"no param {name!r} to override", path=(name,), hint=f"did you mean {guess!r}?" if guess else None)
+                    Problem(
+                        source="<params>",
+                        code="unknown-param",
+                        message=f"no param {name!r} to override",
+                        path=(name,),
+                        hint=f"did you mean {guess!r}?" if guess else None,
+                    )
                 )
                 continue
             spec = out[name].spec
             value, error = coerce_param(spec.type, _from_text(spec.type, raw))
             if error:
                 self.problems.append(
-                    Problem(source="<params>", code="type", message=f"param {name!r} is {_article(spec.type)} {spec.type}", path=(name,), expected=error, found=repr(raw))
+                    Problem(
+                        source="<params>",
+                        code="type",
+                        message=f"param {name!r} is {_article(spec.type)} {spec.type}",
+                        path=(name,),
+                        expected=error,
+                        found=repr(raw),
+                    )
                 )
                 continue
             out[name] = ParamValue(spec=spec, value=value, source=out[name].source, overridden=True)
@@ -187,10 +226,18 @@ class _Builder:
             if file.header is not None:
                 headers.append(file.header)
                 if file.header.realign and not version_in_range(__version__, file.header.realign):
-                    self.add(file, ("ruleset", "realign"), f"rule set {file.header.id!r} supports realign {file.header.realign}, this is realign {__version__}", "version")
+                    self.add(
+                        file,
+                        ("ruleset", "realign"),
+                        f"rule set {file.header.id!r} supports realign {file.header.realign}, "
+                        f"this is realign {__version__}",
+                        "version",
+                    )
         self._unique_rulesets()
         params = self.params()
-        resolved = {name: ResolvedParam(_PARAM_TYPES[p.spec.type], p.value) for name, p in params.items()}
+        resolved = {
+            name: ResolvedParam(_PARAM_TYPES[p.spec.type], p.value) for name, p in params.items()
+        }
         actions = self.actions()
         specs = self.unique_rules()
         rule_ids = frozenset(spec.id for _, spec in specs)
@@ -212,7 +259,11 @@ class _Builder:
             rules=tuple(compiled),
             actions=dict(sorted((a.id, a) for a, _ in actions.values())),
             params=dict(sorted(params.items())),
-            problems=tuple(sorted(self.problems, key=lambda p: (p.source, p.line or 0, p.column or 0, p.message))),
+            problems=tuple(
+                sorted(
+                    self.problems, key=lambda p: (p.source, p.line or 0, p.column or 0, p.message)
+                )
+            ),
         )
 
     def _unique_rulesets(self) -> None:
@@ -221,7 +272,12 @@ class _Builder:
             if file.header is None:
                 continue
             if file.header.id in seen:
-                self.add(file, ("ruleset", "id"), f"rule set id {file.header.id!r} is also used by {seen[file.header.id]}", "duplicate")
+                self.add(
+                    file,
+                    ("ruleset", "id"),
+                    f"rule set id {file.header.id!r} is also used by {seen[file.header.id]}",
+                    "duplicate",
+                )
             else:
                 seen[file.header.id] = file.source
 
@@ -232,7 +288,12 @@ class _Builder:
                 if action.id in out:
                     other, other_file = out[action.id]
                     line, _ = other_file.position(other.path)
-                    self.add(file, action.path, f"action id {action.id!r} is already used at {other_file.source}:{line}", "duplicate")
+                    self.add(
+                        file,
+                        action.path,
+                        f"action id {action.id!r} is already used at {other_file.source}:{line}",
+                        "duplicate",
+                    )
                     continue
                 out[action.id] = (action, file)
         return out
@@ -245,7 +306,13 @@ class _Builder:
                 if spec.id in seen:
                     other_file, other = seen[spec.id]
                     line, _ = other_file.position(other.path)
-                    self.add(file, (*spec.path, "id"), f"rule id {spec.id!r} is already used at {other_file.source}:{line}", "duplicate", hint="rule ids are unique across every rule set of a catalog")
+                    self.add(
+                        file,
+                        (*spec.path, "id"),
+                        f"rule id {spec.id!r} is already used at {other_file.source}:{line}",
+                        "duplicate",
+                        hint="rule ids are unique across every rule set of a catalog",
+                    )
                     continue
                 seen[spec.id] = (file, spec)
                 out.append((file, spec))
@@ -262,25 +329,49 @@ class _Builder:
         ok = True
         if spec.area not in AREAS:
             hint = closest(spec.area, AREAS)
-            self.add(file, (*spec.path, "area"), f"rule {spec.id}: unknown area {spec.area!r}", "value", severity="warning", expected=f"one of {', '.join(AREAS)}", hint=f"did you mean {hint!r}?" if hint else "a plugin's own area is allowed, but it is not scored with the standard ones")
+            self.add(
+                file,
+                (*spec.path, "area"),
+                f"rule {spec.id}: unknown area {spec.area!r}",
+                "value",
+                severity="warning",
+                expected=f"one of {', '.join(AREAS)}",
+                hint=f"did you mean {hint!r}?"
+                if hint
+                else "a plugin's own area is allowed, but it is not scored with the standard ones",
+            )
         for index, action in enumerate(spec.actions):
             if action not in actions:
                 guess = closest(action, actions)
-                self.add(file, (*spec.path, "actions", index), f"rule {spec.id}: unknown action {action!r}", "unknown-action", hint=f"did you mean {guess!r}?" if guess else "define it in an [[actions]] table")
+                self.add(
+                    file,
+                    (*spec.path, "actions", index),
+                    f"rule {spec.id}: unknown action {action!r}",
+                    "unknown-action",
+                    hint=f"did you mean {guess!r}?"
+                    if guess
+                    else "define it in an [[actions]] table",
+                )
                 ok = False
         root = Lowerer(self.vocab, self.functions, params, {}, rule_ids)
         bindings: list[tuple[str, ir.Term]] = []
         binding_types: dict[str, Type] = {}
         for name, text in spec.bindings:
             if name in params or name in self.vocab.root():
-                self.add(file, text.path, f"rule {spec.id}: binding {name!r} hides a param or fact of the same name", "shadow", hint="choose another name")
+                self.add(
+                    file,
+                    text.path,
+                    f"rule {spec.id}: binding {name!r} hides a param or fact of the same name",
+                    "shadow",
+                    hint="choose another name",
+                )
                 ok = False
                 continue
             lowered = self._lower(file, spec, text, root, expression=True)
             if lowered is None:
                 ok = False
                 continue
-            term, typ = lowered  # type: ignore[misc]
+            term, typ = lowered
             if isinstance(typ, ListType):
                 binding_types[name] = typ.elem
             elif isinstance(typ, MapType):
@@ -288,7 +379,18 @@ class _Builder:
             elif typ == ANY:
                 binding_types[name] = ANY
             else:
-                self.issue(file, text, Issue(0, len(text.text), f"{name} must range over a collection, found {typ}", "type", hint='bind a collection such as "partners"'), spec.id)
+                self.issue(
+                    file,
+                    text,
+                    Issue(
+                        0,
+                        len(text.text),
+                        f"{name} must range over a collection, found {typ}",
+                        "type",
+                        hint='bind a collection such as "partners"',
+                    ),
+                    spec.id,
+                )
                 ok = False
                 continue
             bindings.append((name, term))
@@ -299,22 +401,24 @@ class _Builder:
             if cond is None:
                 ok = False
                 continue
-            requires.append((cond, reason or f"requires {text.text}"))  # type: ignore[arg-type]
+            requires.append((cond, reason or f"requires {text.text}"))
         when: list[ir.Cond] = []
         for text in spec.when:
             cond = self._lower(file, spec, text, lowerer)
             if cond is None:
                 ok = False
                 continue
-            when.extend(cond.items if isinstance(cond, ir.And) else (cond,))  # type: ignore[union-attr]
-        severity_lowerer = Lowerer(self.vocab, self.functions, params, {**binding_types, "matches": NUMBER}, rule_ids)
+            when.extend(cond.items if isinstance(cond, ir.And) else (cond,))
+        severity_lowerer = Lowerer(
+            self.vocab, self.functions, params, {**binding_types, "matches": NUMBER}, rule_ids
+        )
         severity_if: list[tuple[ir.Cond, str]] = []
         for text, severity in spec.severity_if:
             cond = self._lower(file, spec, text, severity_lowerer)
             if cond is None:
                 ok = False
                 continue
-            severity_if.append((cond, severity))  # type: ignore[arg-type]
+            severity_if.append((cond, severity))
         message = self.message(file, spec, lowerer)
         emit: list[tuple[str, ir.Term]] = []
         for name, text in spec.emit:
@@ -322,7 +426,7 @@ class _Builder:
             if lowered is None:
                 ok = False
                 continue
-            emit.append((name, lowered[0]))  # type: ignore[index]
+            emit.append((name, lowered[0]))
         used = root.params_used | lowerer.params_used | severity_lowerer.params_used
         if message is None:
             ok = False
@@ -353,14 +457,24 @@ class _Builder:
             self.problems.append(problem)
         return rule, used
 
-    def _lower(self, file: RuleSetFile, spec: RuleSpec, text: ConditionText, lowerer: Lowerer, *, expression: bool = False) -> Any:
+    def _lower(
+        self,
+        file: RuleSetFile,
+        spec: RuleSpec,
+        text: ConditionText,
+        lowerer: Lowerer,
+        *,
+        expression: bool = False,
+    ) -> Any:
         before = len(lowerer.issues)
         result = lowerer.expression(text.text) if expression else lowerer.condition(text.text)
         for issue in lowerer.issues[before:]:
             self.issue(file, text, issue, spec.id)
         return result
 
-    def message(self, file: RuleSetFile, spec: RuleSpec, lowerer: Lowerer) -> tuple[MessagePart, ...] | None:
+    def message(
+        self, file: RuleSetFile, spec: RuleSpec, lowerer: Lowerer
+    ) -> tuple[MessagePart, ...] | None:
         text = spec.message
         if text is None:
             return (spec.title,)
@@ -374,19 +488,37 @@ class _Builder:
             before = len(lowerer.issues)
             lowered = lowerer.expression(expr)
             for issue in lowerer.issues[before:]:
-                self.issue(file, text, attrs.evolve(issue, start=issue.start + start, end=issue.end + start), spec.id)
+                self.issue(
+                    file,
+                    text,
+                    attrs.evolve(issue, start=issue.start + start, end=issue.end + start),
+                    spec.id,
+                )
             if lowered is None:
                 ok = False
             else:
                 parts.append(lowered[0])
         if (problem := _template_error(text.text)) is not None:
-            self.issue(file, text, Issue(problem, problem + 1, "unbalanced braces in the message", "syntax", hint="write {{ and }} for literal braces"), spec.id)
+            self.issue(
+                file,
+                text,
+                Issue(
+                    problem,
+                    problem + 1,
+                    "unbalanced braces in the message",
+                    "syntax",
+                    hint="write {{ and }} for literal braces",
+                ),
+                spec.id,
+            )
             ok = False
         return tuple(parts) if ok else None
 
     # -- chaining ---------------------------------------------------------------------
 
-    def strata(self, rules: list[CompiledRule], specs: Mapping[str, tuple[RuleSetFile, RuleSpec]]) -> list[CompiledRule]:
+    def strata(
+        self, rules: list[CompiledRule], specs: Mapping[str, tuple[RuleSetFile, RuleSpec]]
+    ) -> list[CompiledRule]:
         """Order rules so each runs after the rules whose findings it reads."""
         emitted = {name: rule.id for rule in rules for name, _ in rule.emit}
         deps: dict[str, set[str]] = {}
@@ -413,11 +545,19 @@ class _Builder:
             if rule_id in visiting:
                 cycle = [*visiting[visiting.index(rule_id) :], rule_id]
                 file, spec = specs[rule_id]
-                self.add(file, spec.path, f"rules chain on each other in a cycle: {' -> '.join(cycle)}", "cycle", hint="a rule may only read findings of rules that do not read it back")
+                self.add(
+                    file,
+                    spec.path,
+                    f"rules chain on each other in a cycle: {' -> '.join(cycle)}",
+                    "cycle",
+                    hint="a rule may only read findings of rules that do not read it back",
+                )
                 level[rule_id] = 0
                 return 0
             visiting.append(rule_id)
-            result = 1 + max((visit(d) for d in sorted(deps.get(rule_id, ())) if d in deps), default=-1)
+            result = 1 + max(
+                (visit(d) for d in sorted(deps.get(rule_id, ())) if d in deps), default=-1
+            )
             visiting.pop()
             level[rule_id] = result
             return result
@@ -426,14 +566,33 @@ class _Builder:
             visit(rule.id)
         return [attrs.evolve(rule, stratum=level[rule.id]) for rule in rules]
 
-    def unused(self, params: Mapping[str, ParamValue], actions: Mapping[str, tuple[ActionSpec, RuleSetFile]], used_params: set[str], used_actions: set[str]) -> None:
+    def unused(
+        self,
+        params: Mapping[str, ParamValue],
+        actions: Mapping[str, tuple[ActionSpec, RuleSetFile]],
+        used_params: set[str],
+        used_actions: set[str],
+    ) -> None:
         by_source = {file.source: file for file in self.files}
         for name, param in params.items():
             if name not in used_params:
-                self.add(by_source[param.source], param.spec.path, f"param {name!r} is not used by any rule", "unused", severity="warning", hint="remove it, or use it in a condition")
+                self.add(
+                    by_source[param.source],
+                    param.spec.path,
+                    f"param {name!r} is not used by any rule",
+                    "unused",
+                    severity="warning",
+                    hint="remove it, or use it in a condition",
+                )
         for action_id, (action, file) in actions.items():
             if action_id not in used_actions:
-                self.add(file, action.path, f"action {action_id!r} is not recommended by any rule", "unused", severity="warning")
+                self.add(
+                    file,
+                    action.path,
+                    f"action {action_id!r} is not recommended by any rule",
+                    "unused",
+                    severity="warning",
+                )
 
 
 def _emitted_names(cond: ir.Term, emitted: Mapping[str, str]) -> set[str]:

@@ -16,8 +16,8 @@ from typing import Any
 import attrs
 
 from ..hookspecs import hookimpl
-from .values import coalesce, known
 from .types import ANY, BOOL, NUMBER, STRING, ListType, MapType, Type
+from .values import coalesce, known
 
 __all__ = ["Function", "builtin_functions"]
 
@@ -128,9 +128,7 @@ def builtin_functions() -> list[Function]:
             impl=_length,
             doc="number of items in a list or table, or characters in a string",
         ),
-        Function(
-            name="first", params=(_ANY_LIST,), returns=ANY, impl=_first, doc="the first item"
-        ),
+        Function(name="first", params=(_ANY_LIST,), returns=ANY, impl=_first, doc="the first item"),
         Function(
             name="last",
             params=(_ANY_LIST, NUMBER),
@@ -167,9 +165,7 @@ def builtin_functions() -> list[Function]:
             impl=_percent_change,
             doc="(new - old) / |old| * 100, null when old is 0",
         ),
-        Function(
-            name="lower", params=(STRING,), returns=STRING, impl=str.lower, doc="lower case"
-        ),
+        Function(name="lower", params=(STRING,), returns=STRING, impl=str.lower, doc="lower case"),
         Function(
             name="coalesce",
             params=(ANY, ANY),

@@ -24,20 +24,46 @@ __all__ = ["lint_rule", "never_true"]
 def lint_rule(rule: CompiledRule, spec: RuleSpec, file: RuleSetFile) -> Iterator[Problem]:
     conjuncts = list(_flatten(rule.conditions))
     if (reason := never_true(conjuncts)) is not None:
-        yield _warning(file, spec, ("when",), f"rule {rule.id} can never fire: {reason}", "never-true", "check the comparison directions and thresholds")
+        yield _warning(
+            file,
+            spec,
+            ("when",),
+            f"rule {rule.id} can never fire: {reason}",
+            "never-true",
+            "check the comparison directions and thresholds",
+        )
     names = [name for name, _ in rule.bindings]
     if len(names) >= 2:
         linked = _linked_pairs(conjuncts, set(names))
         unlinked = _components(names, linked)
         if len(unlinked) > 1:
             groups = " and ".join("{" + ", ".join(sorted(g)) + "}" for g in unlinked)
-            yield _warning(file, spec, ("for",), f"rule {rule.id} joins {groups} with no condition relating them, so it matches every combination (a cross product)", "cross-product", "add a join key, e.g. 'k.id in o.kpi_ids' or 'p.id == c.partner'")
+            yield _warning(
+                file,
+                spec,
+                ("for",),
+                f"rule {rule.id} joins {groups} with no condition relating them, "
+                "so it matches every combination (a cross product)",
+                "cross-product",
+                "add a join key, e.g. 'k.id in o.kpi_ids' or 'p.id == c.partner'",
+            )
 
 
-def _warning(file: RuleSetFile, spec: RuleSpec, tail: tuple[str, ...], message: str, code: str, hint: str) -> Problem:
+def _warning(
+    file: RuleSetFile, spec: RuleSpec, tail: tuple[str, ...], message: str, code: str, hint: str
+) -> Problem:
     path = (*spec.path, *tail)
     line, column = file.position(path)
-    return Problem(source=file.source, message=message, code=code, path=path, line=line, column=column, hint=hint, severity="warning")
+    return Problem(
+        source=file.source,
+        message=message,
+        code=code,
+        path=path,
+        line=line,
+        column=column,
+        hint=hint,
+        severity="warning",
+    )
 
 
 def _flatten(conds: Iterable[ir.Cond]) -> Iterator[ir.Cond]:
@@ -54,11 +80,23 @@ def never_true(conjuncts: Iterable[ir.Cond]) -> str | None:
     high: dict[ir.Term, tuple[Any, bool, str]] = {}
     equal: dict[ir.Term, tuple[Any, str]] = {}
     for cond in conjuncts:
-        if isinstance(cond, ir.Cmp) and isinstance(cond.right, ir.Const) and not isinstance(cond.left, ir.Const):
+        if (
+            isinstance(cond, ir.Cmp)
+            and isinstance(cond.right, ir.Const)
+            and not isinstance(cond.left, ir.Const)
+        ):
             term, op, value = cond.left, cond.op, cond.right.value
-        elif isinstance(cond, ir.Cmp) and isinstance(cond.left, ir.Const) and not isinstance(cond.right, ir.Const):
+        elif (
+            isinstance(cond, ir.Cmp)
+            and isinstance(cond.left, ir.Const)
+            and not isinstance(cond.right, ir.Const)
+        ):
             term, op, value = cond.right, ir.MIRRORED.get(cond.op, ""), cond.left.value
-        elif isinstance(cond, ir.Cmp) and isinstance(cond.left, ir.Const) and isinstance(cond.right, ir.Const):
+        elif (
+            isinstance(cond, ir.Cmp)
+            and isinstance(cond.left, ir.Const)
+            and isinstance(cond.right, ir.Const)
+        ):
             from ..engine.evaluate import compare
 
             if compare(cond.op, cond.left.value, cond.right.value) is False:

@@ -126,7 +126,9 @@ class Lowerer:
 
     # -- helpers ----------------------------------------------------------------------
 
-    def fail(self, node: syntax.Node, message: str, code: str = "type", hint: str | None = None) -> LoweringFailed:
+    def fail(
+        self, node: syntax.Node, message: str, code: str = "type", hint: str | None = None
+    ) -> LoweringFailed:
         return LoweringFailed(Issue(node.start, node.end, message, code, hint))
 
     def src(self, node: syntax.Node) -> str:
@@ -165,7 +167,9 @@ class Lowerer:
             elif rt in (ANY, NULL):
                 elem = ANY
             else:
-                raise self.fail(node.right, f"'{op}' needs a list on its right, found {_describe(rt)}")
+                raise self.fail(
+                    node.right, f"'{op}' needs a list on its right, found {_describe(rt)}"
+                )
             self._check_comparable(node, node.left, lt, node.right, elem, op)
             if isinstance(rt, EnumType | ListType) and isinstance(elem, EnumType):
                 self._check_enum_literals(node.left, elem)
@@ -194,26 +198,32 @@ class Lowerer:
                 hint = "a date minus a date is a number of days: compare 'as_of - x.date > 30d'"
             raise self.fail(
                 node,
-                f"cannot compare {_describe(lt)} ({self.src(left)}) with {_describe(rt)} ({self.src(right)})",
+                f"cannot compare {_describe(lt)} ({self.src(left)}) "
+                f"with {_describe(rt)} ({self.src(right)})",
                 hint=hint,
             )
         if op in ("<", "<=", ">", ">="):
             for side, t in ((left, lt), (right, rt)):
                 if t not in (NUMBER, DATE, STRING, ANY, NULL) and not isinstance(t, EnumType):
-                    raise self.fail(side, f"'{op}' orders numbers, dates or strings, not {_describe(t)}")
+                    raise self.fail(
+                        side, f"'{op}' orders numbers, dates or strings, not {_describe(t)}"
+                    )
             if BOOL in (lt, rt):
                 raise self.fail(node, f"'{op}' cannot order booleans")
 
     def _check_enum_literals(self, node: syntax.Node, enum: EnumType) -> None:
         literals = node.items if isinstance(node, syntax.ListLit) else (node,)
         for literal in literals:
-            if isinstance(literal, syntax.Literal) and literal.kind == "string":
-                if literal.value not in enum.values:
-                    guess = closest(literal.value, enum.values)
-                    hint = f"did you mean {guess!r}?" if guess else f"one of {', '.join(enum.values)}"
-                    raise self.fail(
-                        literal, f"{literal.value!r} is never a value here", code="value", hint=hint
-                    )
+            if (
+                isinstance(literal, syntax.Literal)
+                and literal.kind == "string"
+                and literal.value not in enum.values
+            ):
+                guess = closest(literal.value, enum.values)
+                hint = f"did you mean {guess!r}?" if guess else f"one of {', '.join(enum.values)}"
+                raise self.fail(
+                    literal, f"{literal.value!r} is never a value here", code="value", hint=hint
+                )
 
     # -- terms ------------------------------------------------------------------------
 
@@ -221,17 +231,27 @@ class Lowerer:
         text = self.src(node)
         match node:
             case syntax.Literal(value=value, kind=kind):
-                typ = {"number": NUMBER, "duration": NUMBER, "date": DATE, "string": STRING, "bool": BOOL}[kind]
+                typ = {
+                    "number": NUMBER,
+                    "duration": NUMBER,
+                    "date": DATE,
+                    "string": STRING,
+                    "bool": BOOL,
+                }[kind]
                 return ir.Const(value, text=text), typ
             case syntax.ListLit(items=items):
                 lowered = [self.term(item, local) for item in items]
                 types = {t for _, t in lowered} - {ANY}
-                if len(types) > 1 and not all(isinstance(t, EnumType) or t == STRING for t in types):
+                if len(types) > 1 and not all(
+                    isinstance(t, EnumType) or t == STRING for t in types
+                ):
                     raise self.fail(node, "a list must hold values of one type")
                 elem = types.pop() if len(types) == 1 else (STRING if types else ANY)
                 terms = tuple(t for t, _ in lowered)
                 if all(isinstance(t, ir.Const) for t in terms):
-                    return ir.Const([t.value for t in terms if isinstance(t, ir.Const)], text=text), ListType("list", elem)
+                    return ir.Const(
+                        [t.value for t in terms if isinstance(t, ir.Const)], text=text
+                    ), ListType("list", elem)
                 return ir.ListOf(terms, text=text), ListType("list", elem)
             case syntax.Name(name=name):
                 return self.name(node, name, local)
@@ -261,8 +281,16 @@ class Lowerer:
             case syntax.Within(value=value, window=window):
                 v, vt = self.term(value, local)
                 w, wt = self.term(window, local)
-                self._want(value, vt, DATE, "'within'", hint="'within' takes a date: 'e.opened within 91d'")
-                self._want(window, wt, NUMBER, "the window of 'within'", hint="write a duration such as 91d or H")
+                self._want(
+                    value, vt, DATE, "'within'", hint="'within' takes a date: 'e.opened within 91d'"
+                )
+                self._want(
+                    window,
+                    wt,
+                    NUMBER,
+                    "the window of 'within'",
+                    hint="write a duration such as 91d or H",
+                )
                 return ir.Within(v, w, text=text), BOOL
             case syntax.Exists(operand=operand):
                 inner, _ = self.term(operand, local)
@@ -275,10 +303,16 @@ class Lowerer:
                 return self.cond(node, local), BOOL
         raise self.fail(node, "cannot use this here")  # pragma: no cover - parser invariant
 
-    def _want(self, node: syntax.Node, got: Type, want: Type, what: str, hint: str | None = None) -> None:
+    def _want(
+        self, node: syntax.Node, got: Type, want: Type, what: str, hint: str | None = None
+    ) -> None:
         if got in (want, ANY, NULL):
             return
-        raise self.fail(node, f"{what} needs {_describe(want)}, found {_describe(got)} ({self.src(node)})", hint=hint)
+        raise self.fail(
+            node,
+            f"{what} needs {_describe(want)}, found {_describe(got)} ({self.src(node)})",
+            hint=hint,
+        )
 
     def name(self, node: syntax.Node, name: str, local: dict[str, Type]) -> tuple[ir.Term, Type]:
         text = self.src(node)
@@ -322,8 +356,11 @@ class Lowerer:
         if not hint and fields:
             hint = "fields here: " + ", ".join(sorted(fields)[:12])
         if isinstance(bt, ListType) and name in self.vocab.fields(bt.elem):
-            hint = f"{self.src(obj)} is a list; bind one item, e.g. any(x in {self.src(obj)} where x.{name} ...)"
-        raise self.fail(node, f"{self.src(obj)} has no field {name!r}", code="unknown-field", hint=hint)
+            where = self.src(obj)
+            hint = f"{where} is a list; bind one item, e.g. any(x in {where} where x.{name} ...)"
+        raise self.fail(
+            node, f"{self.src(obj)} has no field {name!r}", code="unknown-field", hint=hint
+        )
 
     def arith(self, node: syntax.BinOp, local: dict[str, Type]) -> tuple[ir.Term, Type]:
         left, lt = self.term(node.left, local)
@@ -331,13 +368,11 @@ class Lowerer:
         op = node.op
         result: Type | None = None
         known = {lt, rt} - {ANY, NULL}
-        if known <= {NUMBER}:
+        if known <= {NUMBER} or (op == "-" and lt == DATE and rt == DATE):
             result = NUMBER
-        elif op == "-" and lt == DATE and rt == DATE:
-            result = NUMBER
-        elif op in ("+", "-") and lt == DATE and rt in (NUMBER, ANY, NULL):
-            result = DATE
-        elif op == "+" and lt in (NUMBER, ANY, NULL) and rt == DATE:
+        elif (op in ("+", "-") and lt == DATE and rt in (NUMBER, ANY, NULL)) or (
+            op == "+" and lt in (NUMBER, ANY, NULL) and rt == DATE
+        ):
             result = DATE
         elif known == {DATE}:
             result = NUMBER if op == "-" else None
@@ -345,13 +380,16 @@ class Lowerer:
             raise self.fail(
                 node,
                 f"cannot apply '{op}' to {_describe(lt)} and {_describe(rt)}",
-                hint="dates subtract to days; add or subtract days from a date; everything else is numbers",
+                hint="dates subtract to days; a date plus or minus days is a date; "
+                "everything else is numbers",
             )
         if lt in (ANY, NULL) and rt in (ANY, NULL):
             result = ANY
         return ir.Arith(op, left, right, text=self.src(node)), result
 
-    def comprehension(self, node: syntax.Comprehension, local: dict[str, Type]) -> tuple[ir.Term, Type]:
+    def comprehension(
+        self, node: syntax.Comprehension, local: dict[str, Type]
+    ) -> tuple[ir.Term, Type]:
         source, st = self.term(node.source, local)
         if isinstance(st, ListType):
             elem = st.elem
@@ -362,7 +400,9 @@ class Lowerer:
         else:
             raise self.fail(node.source, f"{node.func}() goes over a list, found {_describe(st)}")
         if node.var in self.bindings or node.var in local:
-            raise self.fail(node, f"{node.var!r} is already bound here", hint="choose another variable name")
+            raise self.fail(
+                node, f"{node.var!r} is already bound here", hint="choose another variable name"
+            )
         inner = {**local, node.var: elem}
         where = self.cond(node.where, inner) if node.where is not None else None
         func = node.func
@@ -373,7 +413,11 @@ class Lowerer:
             result = BOOL
         elif func == "count":
             if node.value is not None:
-                raise self.fail(node.value, "count() counts items and takes no value", hint="write count(x in xs where ...)")
+                raise self.fail(
+                    node.value,
+                    "count() counts items and takes no value",
+                    hint="write count(x in xs where ...)",
+                )
             result = NUMBER
         else:
             if node.value is None:
@@ -384,7 +428,11 @@ class Lowerer:
                 value, vt = self.term(node.value, inner)
             allowed = (NUMBER, DATE) if func in ("min", "max") else (NUMBER,)
             if vt not in (*allowed, ANY, NULL):
-                raise self.fail(node.value or node, f"{func}() needs {' or '.join(str(a) + 's' for a in allowed)}, found {_describe(vt)}")
+                raise self.fail(
+                    node.value or node,
+                    f"{func}() needs {' or '.join(str(a) + 's' for a in allowed)}, "
+                    f"found {_describe(vt)}",
+                )
             result = vt if func in ("min", "max") else NUMBER
         return ir.Aggregate(func, node.var, source, where, value, text=self.src(node)), result
 
@@ -392,28 +440,49 @@ class Lowerer:
         name, args = node.name, node.args
         text = self.src(node)
         if name == "fired":
-            if len(args) != 1 or not (isinstance(args[0], syntax.Literal) and args[0].kind == "string"):
+            if len(args) != 1 or not (
+                isinstance(args[0], syntax.Literal) and args[0].kind == "string"
+            ):
                 raise self.fail(node, "fired() takes one rule id in quotes", hint='fired("GOV-01")')
             rule = args[0].value
             if self.rule_ids and rule not in self.rule_ids:
                 guess = closest(rule, self.rule_ids)
-                raise self.fail(args[0], f"no rule {rule!r}", code="unknown-rule", hint=f"did you mean {guess!r}?" if guess else None)
+                raise self.fail(
+                    args[0],
+                    f"no rule {rule!r}",
+                    code="unknown-rule",
+                    hint=f"did you mean {guess!r}?" if guess else None,
+                )
             return ir.Fired(rule, text=text), BOOL
         if name in _AGGREGATE_CALLS and name not in self.functions:
             return self.aggregate_call(node, local)
         function = self.functions.get(name)
         if function is None:
             guess = closest(name, [*self.functions, *_AGGREGATE_CALLS, "fired"])
-            raise self.fail(node, f"unknown function {name!r}", code="unknown-function", hint=f"did you mean {guess!r}?" if guess else None)
+            raise self.fail(
+                node,
+                f"unknown function {name!r}",
+                code="unknown-function",
+                hint=f"did you mean {guess!r}?" if guess else None,
+            )
         if not function.arity_ok(len(args)):
-            raise self.fail(node, f"wrong number of arguments to {name}()", hint=f"the signature is {function.signature}")
+            raise self.fail(
+                node,
+                f"wrong number of arguments to {name}()",
+                hint=f"the signature is {function.signature}",
+            )
         lowered = []
         types = []
         for index, arg in enumerate(args):
             term, typ = self.term(arg, local)
             want = function.param_type(index)
             if not _accepts(want, typ):
-                raise self.fail(arg, f"argument {index + 1} of {name}() must be {_describe(want)}, found {_describe(typ)}", hint=f"the signature is {function.signature}")
+                raise self.fail(
+                    arg,
+                    f"argument {index + 1} of {name}() must be {_describe(want)}, "
+                    f"found {_describe(typ)}",
+                    hint=f"the signature is {function.signature}",
+                )
             lowered.append(term)
             types.append(typ)
         returns = function.returns
@@ -430,26 +499,48 @@ class Lowerer:
         if len(args) == 1:
             source, st = self.term(args[0], local)
             if not isinstance(st, ListType | MapType) and st not in (ANY, NULL):
-                raise self.fail(args[0], f"{name}() needs a list, found {_describe(st)}", hint=f"or write {name}(x.field for x in ...)")
-            elem = st.elem if isinstance(st, ListType) else (st.value if isinstance(st, MapType) else ANY)
+                raise self.fail(
+                    args[0],
+                    f"{name}() needs a list, found {_describe(st)}",
+                    hint=f"or write {name}(x.field for x in ...)",
+                )
+            elem = (
+                st.elem
+                if isinstance(st, ListType)
+                else (st.value if isinstance(st, MapType) else ANY)
+            )
             if name == "count":
                 return ir.Aggregate("count", "_item", source, None, None, text=text), NUMBER
             value: ir.Term = ir.Var("_item", text="_item")
             if name in ("any", "all", "none"):
                 self._want(args[0], elem, BOOL, f"{name}()")
-                return ir.Aggregate(name, "_item", source, None, ir.Truth(value, True, text="_item"), text=text), BOOL
+                return ir.Aggregate(
+                    name, "_item", source, None, ir.Truth(value, True, text="_item"), text=text
+                ), BOOL
             allowed = (NUMBER, DATE) if name in ("min", "max") else (NUMBER,)
             if elem not in (*allowed, ANY, NULL):
                 raise self.fail(args[0], f"{name}() needs a list of numbers, found {_describe(st)}")
-            return ir.Aggregate(name, "_item", source, None, value, text=text), (elem if name in ("min", "max") else NUMBER)
+            return ir.Aggregate(name, "_item", source, None, value, text=text), (
+                elem if name in ("min", "max") else NUMBER
+            )
         if name in ("min", "max") and len(args) >= 2:
             lowered = [self.term(arg, local) for arg in args]
             types = {t for _, t in lowered} - {ANY, NULL}
             if len(types) > 1 or not types <= {NUMBER, DATE}:
                 raise self.fail(node, f"{name}() compares numbers or dates of one kind")
-            function = Function(name=name, params=(ANY, ANY), variadic=True, returns=ANY, impl=min if name == "min" else max)
-            return ir.Apply(function, tuple(t for t, _ in lowered), text=text), (types.pop() if types else ANY)
-        raise self.fail(node, f"{name}() takes one list, or a comprehension like {name}(x in xs where ...)")
+            function = Function(
+                name=name,
+                params=(ANY, ANY),
+                variadic=True,
+                returns=ANY,
+                impl=min if name == "min" else max,
+            )
+            return ir.Apply(function, tuple(t for t, _ in lowered), text=text), (
+                types.pop() if types else ANY
+            )
+        raise self.fail(
+            node, f"{name}() takes one list, or a comprehension like {name}(x in xs where ...)"
+        )
 
 
 def _accepts(want: Type, got: Type) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "RuleSpec",
     "load_ruleset_file",
     "parse_ruleset_text",
+    "ruleset_files",
 ]
 
 #: The six areas of DOMAIN §2, in report order.
@@ -142,6 +143,11 @@ class RuleSetFile:
 # --- reading ---------------------------------------------------------------------------
 
 
+def ruleset_files(directory: Path) -> list[Path]:
+    """The rule-set files in *directory*: every ``*.toml`` except test cases (``*.test.toml``)."""
+    return sorted(p for p in directory.glob("*.toml") if not p.name.endswith(".test.toml"))
+
+
 def load_ruleset_file(path: str | Path) -> RuleSetFile:
     """Read a rule-set file; problems are returned in the result, never raised."""
     source = str(path)
@@ -151,7 +157,11 @@ def load_ruleset_file(path: str | Path) -> RuleSetFile:
         return RuleSetFile(
             source=source,
             header=None,
-            problems=(Problem(source=source, code="io", message=f"cannot read the file: {error.strerror}"),),
+            problems=(
+                Problem(
+                    source=source, code="io", message=f"cannot read the file: {error.strerror}"
+                ),
+            ),
         )
     try:
         text = raw.decode("utf-8")
@@ -181,7 +191,15 @@ def parse_ruleset_text(text: str, *, source: str = "<string>") -> RuleSetFile:
         return RuleSetFile(
             source=source,
             header=None,
-            problems=(Problem(source=source, code="syntax", message=f"invalid TOML: {message}", line=line, column=column),),
+            problems=(
+                Problem(
+                    source=source,
+                    code="syntax",
+                    message=f"invalid TOML: {message}",
+                    line=line,
+                    column=column,
+                ),
+            ),
         )
     positions = toml_source_map(text)
     reader = _Reader(source, text, positions)
@@ -249,7 +267,15 @@ class _Reader:
         if found is not None:
             line, column = found[1].line, found[1].column
         self.problems.append(
-            Problem(source=self.source, message=message, code=code, path=path, line=line, column=column, **details)
+            Problem(
+                source=self.source,
+                message=message,
+                code=code,
+                path=path,
+                line=line,
+                column=column,
+                **details,
+            )
         )
 
     def keys(self, table: Mapping[str, Any], section: str, path: Path_) -> None:
@@ -261,7 +287,9 @@ class _Reader:
                     (*path, key),
                     f"unknown key {key!r}",
                     "unknown-key",
-                    hint=f"did you mean {guess!r}?" if guess else f"known keys: {', '.join(sorted(allowed))}",
+                    hint=f"did you mean {guess!r}?"
+                    if guess
+                    else f"known keys: {', '.join(sorted(allowed))}",
                 )
 
     def want(
@@ -281,8 +309,16 @@ class _Reader:
                 self.problem(path, f"missing required key {key!r}", "missing", expected=expected)
             return default
         value = table[key]
-        if not isinstance(value, kind) or (kind in (int, float, (int, float)) and isinstance(value, bool)):
-            self.problem((*path, key), f"{key} has the wrong type", "type", expected=expected, found=_found(value))
+        if not isinstance(value, kind) or (
+            kind in (int, float, (int, float)) and isinstance(value, bool)
+        ):
+            self.problem(
+                (*path, key),
+                f"{key} has the wrong type",
+                "type",
+                expected=expected,
+                found=_found(value),
+            )
             return default
         if check is not None and (reason := check(value)):
             self.problem((*path, key), reason, "value", expected=expected, found=repr(value))
@@ -294,12 +330,26 @@ class _Reader:
         out = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                self.problem((*path, key, index), f"{key} holds strings only", "type", expected="a string", found=_found(item))
+                self.problem(
+                    (*path, key, index),
+                    f"{key} holds strings only",
+                    "type",
+                    expected="a string",
+                    found=_found(item),
+                )
             else:
                 out.append(item)
         return tuple(out)
 
-    def choice(self, table: Mapping[str, Any], key: str, path: Path_, choices: Sequence[str], *, required: bool) -> str | None:
+    def choice(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: Path_,
+        choices: Sequence[str],
+        *,
+        required: bool,
+    ) -> str | None:
         value = self.want(table, key, path, str, f"one of {', '.join(choices)}", required=required)
         if value is None:
             return None
@@ -314,13 +364,19 @@ class _Reader:
                 hint=f"did you mean {guess!r}?" if guess else None,
             )
             return None
-        return value
+        return str(value)
 
     # -- condition strings ------------------------------------------------------------
 
     def condition(self, value: Any, path: Path_) -> ConditionText | None:
         if not isinstance(value, str):
-            self.problem(path, "a condition is written as a string", "type", expected="a string", found=_found(value))
+            self.problem(
+                path,
+                "a condition is written as a string",
+                "type",
+                expected="a string",
+                found=_found(value),
+            )
             return None
         return ConditionText(value, path, *self._start(path), offsets=self._offsets(path, value))
 
@@ -371,7 +427,9 @@ class _Reader:
                 if nxt in "\r\n":  # a line-ending backslash swallows whitespace
                     line_index += 1
                     col = 0
-                    while line_index < len(self.lines) and self.lines[line_index][col:col + 1] in (" ", "\t"):
+                    while line_index < len(self.lines) and self.lines[line_index][
+                        col : col + 1
+                    ] in (" ", "\t"):
                         col += 1
                     continue
                 out.append((line_index + 1, col + 1))
@@ -391,7 +449,14 @@ class _Reader:
         actions = self.actions(data)
         if "ruleset" not in data:
             self.problems.append(
-                Problem(source=self.source, code="missing", message="missing the [ruleset] table", line=1, column=1, expected="[ruleset] with id, version and title")
+                Problem(
+                    source=self.source,
+                    code="missing",
+                    message="missing the [ruleset] table",
+                    line=1,
+                    column=1,
+                    expected="[ruleset] with id, version and title",
+                )
             )
         return RuleSetFile(
             source=self.source,
@@ -399,7 +464,9 @@ class _Reader:
             params=tuple(params),
             rules=tuple(rules),
             actions=tuple(actions),
-            problems=tuple(sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0, p.message))),
+            problems=tuple(
+                sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0, p.message))
+            ),
             positions=self.positions,
         )
 
@@ -409,62 +476,132 @@ class _Reader:
             return None
         path: Path_ = ("ruleset",)
         if not isinstance(table, dict):
-            self.problem(path, "[ruleset] must be a table", "type", expected="a table", found=_found(table))
+            self.problem(
+                path, "[ruleset] must be a table", "type", expected="a table", found=_found(table)
+            )
             return None
         self.keys(table, "ruleset", path)
-        ident = self.want(table, "id", path, str, "an id such as 'governance'", required=True, check=_check_id)
-        version = self.want(table, "version", path, str, "a version such as '1.0.0'", required=True, check=_check_version)
+        ident = self.want(
+            table, "id", path, str, "an id such as 'governance'", required=True, check=_check_id
+        )
+        version = self.want(
+            table,
+            "version",
+            path,
+            str,
+            "a version such as '1.0.0'",
+            required=True,
+            check=_check_version,
+        )
         title = self.want(table, "title", path, str, "a title", required=True)
         description = self.want(table, "description", path, str, "a string", default="")
-        spec = self.want(table, "realign", path, str, "a version range such as '>=0.1,<1'", check=_check_range)
+        spec = self.want(
+            table, "realign", path, str, "a version range such as '>=0.1,<1'", check=_check_range
+        )
         if ident is None or version is None or title is None:
             return None
-        return RuleSetHeader(id=ident, version=version, title=title, description=description, realign=spec)
+        return RuleSetHeader(
+            id=ident, version=version, title=title, description=description, realign=spec
+        )
 
     def params(self, data: Mapping[str, Any]) -> list[ParamSpec]:
         table = data.get("params", {})
         if not isinstance(table, dict):
-            self.problem(("params",), "[params] must be a table", "type", expected="a table of params", found=_found(table))
+            self.problem(
+                ("params",),
+                "[params] must be a table",
+                "type",
+                expected="a table of params",
+                found=_found(table),
+            )
             return []
         out = []
         for name, spec in table.items():
             path: Path_ = ("params", name)
             if not _NAME.fullmatch(name):
-                self.problem(path, f"param name {name!r} is not a plain lower-case name", "value", expected="letters, digits and underscores, starting with a letter")
+                self.problem(
+                    path,
+                    f"param name {name!r} is not a plain lower-case name",
+                    "value",
+                    expected="letters, digits and underscores, starting with a letter",
+                )
                 continue
             if not isinstance(spec, dict):
-                self.problem(path, f"param {name!r} must be a table with type, default and doc", "type", expected="a table", found=_found(spec), hint=f'[params.{name}] with type = "number", default = ..., doc = "..."')
+                self.problem(
+                    path,
+                    f"param {name!r} must be a table with type, default and doc",
+                    "type",
+                    expected="a table",
+                    found=_found(spec),
+                    hint=f'[params.{name}] with type = "number", default = ..., doc = "..."',
+                )
                 continue
             self.keys(spec, "param", path)
             kind = self.choice(spec, "type", path, PARAM_TYPES, required=True)
-            doc = self.want(spec, "doc", path, str, "a sentence saying what the param is and where its value comes from", required=True)
+            doc = self.want(
+                spec,
+                "doc",
+                path,
+                str,
+                "a sentence saying what the param is and where its value comes from",
+                required=True,
+            )
             low = self.want(spec, "min", path, (int, float), "a number")
             high = self.want(spec, "max", path, (int, float), "a number")
             if "default" not in spec:
-                self.problem(path, f"param {name!r} has no default", "missing", expected="a default value")
+                self.problem(
+                    path, f"param {name!r} has no default", "missing", expected="a default value"
+                )
                 continue
             if kind is None or doc is None:
                 continue
             default, error = coerce_param(kind, spec["default"])
             if error:
-                self.problem((*path, "default"), f"the default of {name!r} is not {_article(kind)} {kind}", "type", expected=error, found=_found(spec["default"]))
+                self.problem(
+                    (*path, "default"),
+                    f"the default of {name!r} is not {_article(kind)} {kind}",
+                    "type",
+                    expected=error,
+                    found=_found(spec["default"]),
+                )
                 continue
             if (reason := _bounds(default, low, high)) is not None:
-                self.problem((*path, "default"), f"the default of {name!r} is {reason}", "range", found=repr(spec["default"]))
+                self.problem(
+                    (*path, "default"),
+                    f"the default of {name!r} is {reason}",
+                    "range",
+                    found=repr(spec["default"]),
+                )
                 continue
-            out.append(ParamSpec(name=name, type=kind, default=default, doc=doc, min=low, max=high, path=path))
+            out.append(
+                ParamSpec(
+                    name=name, type=kind, default=default, doc=doc, min=low, max=high, path=path
+                )
+            )
         return out
 
     def rules(self, data: Mapping[str, Any]) -> list[RuleSpec]:
         items = data.get("rules", [])
         if not isinstance(items, list):
-            self.problem(("rules",), "rules must be an array of tables", "type", expected="[[rules]] tables", found=_found(items))
+            self.problem(
+                ("rules",),
+                "rules must be an array of tables",
+                "type",
+                expected="[[rules]] tables",
+                found=_found(items),
+            )
             return []
         out = []
         for index, table in enumerate(items):
             path: Path_ = ("rules", index)
             if not isinstance(table, dict):
-                self.problem(path, "each rule is a table", "type", expected="a [[rules]] table", found=_found(table))
+                self.problem(
+                    path,
+                    "each rule is a table",
+                    "type",
+                    expected="a [[rules]] table",
+                    found=_found(table),
+                )
                 continue
             rule = self.rule(table, path)
             if rule is not None:
@@ -473,7 +610,9 @@ class _Reader:
 
     def rule(self, table: Mapping[str, Any], path: Path_) -> RuleSpec | None:
         self.keys(table, "rule", path)
-        ident = self.want(table, "id", path, str, "a rule id such as 'GOV-01'", required=True, check=_check_id)
+        ident = self.want(
+            table, "id", path, str, "a rule id such as 'GOV-01'", required=True, check=_check_id
+        )
         title = self.want(table, "title", path, str, "a title", required=True)
         area = self.want(table, "area", path, str, "an area name", required=True, check=_check_name)
         severity = self.choice(table, "severity", path, SEVERITIES, required=True)
@@ -485,10 +624,17 @@ class _Reader:
         if "message" in table:
             message = self.condition(table["message"], (*path, "message"))
         emit = []
-        emit_table = self.want(table, "emit", path, dict, "a table of derived fact names to expressions", default={})
+        emit_table = self.want(
+            table, "emit", path, dict, "a table of derived fact names to expressions", default={}
+        )
         for name, expr in emit_table.items():
             if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", name):
-                self.problem((*path, "emit", name), f"{name!r} is not a dotted fact name", "value", expected="a name like 'culture.broad_distance'")
+                self.problem(
+                    (*path, "emit", name),
+                    f"{name!r} is not a dotted fact name",
+                    "value",
+                    expected="a name like 'culture.broad_distance'",
+                )
                 continue
             text = self.condition(expr, (*path, "emit", name))
             if text is not None:
@@ -521,36 +667,68 @@ class _Reader:
 
     def conditions(self, table: Mapping[str, Any], path: Path_) -> tuple[ConditionText, ...] | None:
         if "when" not in table:
-            self.problem(path, "missing required key 'when'", "missing", expected="a condition string or an array of them")
+            self.problem(
+                path,
+                "missing required key 'when'",
+                "missing",
+                expected="a condition string or an array of them",
+            )
             return None
         value = table["when"]
         if isinstance(value, str):
             text = self.condition(value, (*path, "when"))
             return (text,) if text else None
         if not isinstance(value, list) or not value:
-            self.problem((*path, "when"), "when must be a condition or a non-empty array of conditions", "type", expected="a string or an array of strings", found=_found(value))
+            self.problem(
+                (*path, "when"),
+                "when must be a condition or a non-empty array of conditions",
+                "type",
+                expected="a string or an array of strings",
+                found=_found(value),
+            )
             return None
         out = [self.condition(item, (*path, "when", i)) for i, item in enumerate(value)]
         return tuple(c for c in out if c is not None) if all(out) else None
 
-    def bindings(self, table: Mapping[str, Any], path: Path_) -> tuple[tuple[str, ConditionText], ...]:
-        value = self.want(table, "for", path, dict, "a table of names to collections, e.g. { p = \"partners\" }", default={})
+    def bindings(
+        self, table: Mapping[str, Any], path: Path_
+    ) -> tuple[tuple[str, ConditionText], ...]:
+        value = self.want(
+            table,
+            "for",
+            path,
+            dict,
+            'a table of names to collections, e.g. { p = "partners" }',
+            default={},
+        )
         out = []
         for name, source in value.items():
             if not _NAME.fullmatch(name):
-                self.problem((*path, "for", name), f"binding name {name!r} is not a plain lower-case name", "value")
+                self.problem(
+                    (*path, "for", name),
+                    f"binding name {name!r} is not a plain lower-case name",
+                    "value",
+                )
                 continue
             text = self.condition(source, (*path, "for", name))
             if text is not None:
                 out.append((name, text))
         return tuple(out)
 
-    def requires(self, table: Mapping[str, Any], path: Path_) -> tuple[tuple[ConditionText, str | None], ...]:
+    def requires(
+        self, table: Mapping[str, Any], path: Path_
+    ) -> tuple[tuple[ConditionText, str | None], ...]:
         value = table.get("requires", [])
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            self.problem((*path, "requires"), "requires must be an array", "type", expected="conditions, or tables with when and reason", found=_found(value))
+            self.problem(
+                (*path, "requires"),
+                "requires must be an array",
+                "type",
+                expected="conditions, or tables with when and reason",
+                found=_found(value),
+            )
             return ()
         out = []
         for index, item in enumerate(value):
@@ -569,16 +747,30 @@ class _Reader:
                 if text:
                     out.append((text, reason))
             else:
-                self.problem(item_path, "each requirement is a condition or a table", "type", found=_found(item))
+                self.problem(
+                    item_path,
+                    "each requirement is a condition or a table",
+                    "type",
+                    found=_found(item),
+                )
         return tuple(out)
 
-    def severity_if(self, table: Mapping[str, Any], path: Path_) -> tuple[tuple[ConditionText, str], ...]:
-        value = self.want(table, "severity_if", path, list, "an array of { when, severity } tables", default=[])
+    def severity_if(
+        self, table: Mapping[str, Any], path: Path_
+    ) -> tuple[tuple[ConditionText, str], ...]:
+        value = self.want(
+            table, "severity_if", path, list, "an array of { when, severity } tables", default=[]
+        )
         out = []
         for index, item in enumerate(value):
             item_path = (*path, "severity_if", index)
             if not isinstance(item, dict):
-                self.problem(item_path, "each entry is a { when, severity } table", "type", found=_found(item))
+                self.problem(
+                    item_path,
+                    "each entry is a { when, severity } table",
+                    "type",
+                    found=_found(item),
+                )
                 continue
             self.keys(item, "severity_if", item_path)
             severity = self.choice(item, "severity", item_path, SEVERITIES, required=True)
@@ -593,24 +785,56 @@ class _Reader:
     def actions(self, data: Mapping[str, Any]) -> list[ActionSpec]:
         items = data.get("actions", [])
         if not isinstance(items, list):
-            self.problem(("actions",), "actions must be an array of tables", "type", expected="[[actions]] tables", found=_found(items))
+            self.problem(
+                ("actions",),
+                "actions must be an array of tables",
+                "type",
+                expected="[[actions]] tables",
+                found=_found(items),
+            )
             return []
         out = []
         for index, table in enumerate(items):
             path: Path_ = ("actions", index)
             if not isinstance(table, dict):
-                self.problem(path, "each action is a table", "type", expected="an [[actions]] table", found=_found(table))
+                self.problem(
+                    path,
+                    "each action is a table",
+                    "type",
+                    expected="an [[actions]] table",
+                    found=_found(table),
+                )
                 continue
             self.keys(table, "action", path)
-            ident = self.want(table, "id", path, str, "an action id such as 'ACT-01'", required=True, check=_check_id)
+            ident = self.want(
+                table,
+                "id",
+                path,
+                str,
+                "an action id such as 'ACT-01'",
+                required=True,
+                check=_check_id,
+            )
             title = self.want(table, "title", path, str, "a title", required=True)
             effort = self.choice(table, "effort", path, EFFORTS, required=False)
             phase = self.choice(table, "phase", path, PHASES, required=False)
-            impact = self.want(table, "impact_days", path, int, "a whole number of days", check=lambda v: None if v >= 0 else "must not be negative")
+            impact = self.want(
+                table,
+                "impact_days",
+                path,
+                int,
+                "a whole number of days",
+                check=lambda v: None if v >= 0 else "must not be negative",
+            )
             roots = self.strings(table, "root_causes", path)
             for position, root in enumerate(roots):
                 if root not in ROOT_CAUSES:
-                    self.problem((*path, "root_causes", position), f"{root!r} is not a root cause", "value", expected=f"one of {', '.join(ROOT_CAUSES)}")
+                    self.problem(
+                        (*path, "root_causes", position),
+                        f"{root!r} is not a root cause",
+                        "value",
+                        expected=f"one of {', '.join(ROOT_CAUSES)}",
+                    )
             if ident is None or title is None:
                 continue
             out.append(
@@ -639,7 +863,13 @@ def coerce_param(kind: str, value: Any) -> tuple[Any, str | None]:
     if kind == "boolean":
         return (value, None) if isinstance(value, bool) else (None, "true or false")
     if isinstance(value, bool):
-        return None, {"number": "a number", "integer": "a whole number", "duration": "a duration such as '30d' or 30", "date": "a date", "string": "a string"}[kind]
+        return None, {
+            "number": "a number",
+            "integer": "a whole number",
+            "duration": "a duration such as '30d' or 30",
+            "date": "a date",
+            "string": "a string",
+        }[kind]
     if kind == "number":
         return (value, None) if isinstance(value, int | float) else (None, "a number")
     if kind == "integer":
@@ -673,7 +903,11 @@ def _bounds(value: Any, low: float | None, high: float | None) -> str | None:
 
 
 def _check_id(value: str) -> str | None:
-    return None if _ID.fullmatch(value) else "an id starts with a letter and holds letters, digits, '-', '_' and '.'"
+    return (
+        None
+        if _ID.fullmatch(value)
+        else "an id starts with a letter and holds letters, digits, '-', '_' and '.'"
+    )
 
 
 def _check_name(value: str) -> str | None:
@@ -714,7 +948,9 @@ def version_in_range(version: str, spec: str) -> bool:
             "<": current < bound,
             "==": current == bound,
             "!=": current != bound,
-            "~=": current >= bound and current[: len(match.group(2).split(".")) - 1] == bound[: len(match.group(2).split(".")) - 1],
+            "~=": current >= bound
+            and current[: len(match.group(2).split(".")) - 1]
+            == bound[: len(match.group(2).split(".")) - 1],
         }[op]
         if not ok:
             return False

@@ -32,7 +32,7 @@ Grammar (lowest precedence first)::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -325,7 +325,7 @@ class _Parser:
     def logic_and(self) -> Node:
         return self.logic("and", self.negation)
 
-    def logic(self, op: str, operand: Any) -> Node:
+    def logic(self, op: str, operand: Callable[[], Node]) -> Node:
         first = operand()
         items = [first]
         while self.at(op):
@@ -376,7 +376,7 @@ class _Parser:
     def product(self) -> Node:
         return self.binary(("*", "/", "%"), self.unary)
 
-    def binary(self, ops: tuple[str, ...], operand: Any) -> Node:
+    def binary(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
         left = operand()
         while self.tok.kind == "op" and self.tok.text in ops:
             op = self.advance().text

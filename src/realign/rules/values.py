@@ -27,7 +27,8 @@ class Unknown:
     reasons: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        raise TypeError("an unknown value has no truth value; test is_unknown() first")
+        msg = "an unknown value has no truth value; test is_unknown() first"
+        raise TypeError(msg)
 
     def describe(self) -> str:
         return "; ".join(sorted(self.reasons)) or "unknown"
