@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
+import pytest
+
 import realign
+from realign.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +31,7 @@ def test_readme_quick_start_is_two_commands() -> None:
     assert block is not None
     commands = [line for line in block.group(1).splitlines() if line.strip()]
     assert len(commands) == 2
-    assert "realign facts examples/" in commands[0]
+    assert "realign assess examples/" in commands[0]
     assert commands[1].endswith("python -m pytest")
 
 
@@ -38,3 +42,18 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert test_command is not None
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[-1] == test_command.group(1)
+
+
+def test_readme_quick_start_assessment_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1]
+    block = re.search(r"```sh\n(.*?)\n", section, re.S)
+    assert block is not None
+    argv = shlex.split(block.group(1).split(".venv/bin/realign ", 1)[1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        code = main(argv)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "findings" in out
+    assert "FL-05" in out

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .assessment import Assessment
+from .assessment import Assessment, Evidence
 
 __all__ = ["print_assessment"]
 
@@ -16,10 +16,21 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 def _short(value: Any) -> str:
     if isinstance(value, dict):
-        return str(value.get("id", value.get("path", value)))
+        return str(value.get("id") or value.get("key") or value.get("path") or value)
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+def _evidence_line(item: Evidence) -> str:
+    """The facts a match bound, or for a rule-wide finding its first measured value."""
+    if item.bindings:
+        return " ".join(f"{k}={_short(v)}" for k, v in item.bindings.items())
+    for check in item.checks:
+        if not isinstance(check.actual, dict | list):
+            left = check.left if len(check.left) <= 40 else check.left[:39] + "…"
+            return f"{left} = {_short(check.actual)}"
+    return ""
 
 
 def print_assessment(console: Console, assessment: Assessment, *, source: str, rules: int) -> None:
@@ -39,11 +50,7 @@ def print_assessment(console: Console, assessment: Assessment, *, source: str, r
         table.add_column("finding")
         table.add_column("evidence")
         for finding in assessment.findings:
-            evidence = []
-            for item in finding.evidence[:5]:
-                where = " ".join(f"{k}={_short(v)}" for k, v in item.bindings.items())
-                checks = "; ".join(f"{c.left} = {_short(c.actual)}" for c in item.checks[:3])
-                evidence.append(" ".join(x for x in (where, checks) if x))
+            evidence = [_evidence_line(item) for item in finding.evidence[:5]]
             if len(finding.evidence) > 5:
                 evidence.append(f"… and {len(finding.evidence) - 5} more")
             table.add_row(

@@ -322,7 +322,7 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
         return source
     if source is None:
         return None
-    items = items_of(source) if isinstance(source, Located | Mapping | list) else []
+    items = items_of(source) if isinstance(source, Located | Mapping | list | tuple) else []
     func = term.func
     verdicts: list[bool | Unknown] = []
     values: list[Any] = []

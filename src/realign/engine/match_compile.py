@@ -212,7 +212,7 @@ class _RuleCompiler:
         self, op: str, left: ir.Term, right: ir.Term, *, nested: bool
     ) -> tuple[tuple[str, ...], Any]:
         if op in ("in", "not in"):
-            if not isinstance(right, ir.Const) or not isinstance(right.value, list):
+            if not isinstance(right, ir.Const) or not isinstance(right.value, list | tuple):
                 raise _Lift
             if isinstance(left, ir.Const):
                 raise _Lift

@@ -241,6 +241,10 @@ class _Builder:
         actions = self.actions()
         specs = self.unique_rules()
         rule_ids = frozenset(spec.id for _, spec in specs)
+        for _, spec in specs:
+            for name, _text in spec.emit:
+                # Emitted facts join the vocabulary, so later rules can read them.
+                self.vocab.add_derived(name, None)
         compiled: list[CompiledRule] = []
         used_params: set[str] = set()
         used_actions: set[str] = set()

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from ..hookspecs import hookimpl
-from .types import ANY, BOOL, NUMBER, STRING, ListType, MapType, Type
+from .types import ANY, BOOL, ENTRY, NUMBER, STRING, ListType, MapType, Type
 from .values import coalesce, known
 
 __all__ = ["Function", "builtin_functions"]
@@ -98,6 +98,10 @@ def _values(table: dict[str, Any]) -> list[Any]:
     return [table[k] for k in sorted(table)]
 
 
+def _entries(table: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"key": k, "value": table[k]} for k in sorted(table)]
+
+
 def _ratio(part: float, whole: float) -> float | None:
     return None if whole == 0 else part / whole
 
@@ -150,6 +154,13 @@ def builtin_functions() -> list[Function]:
             returns=_ANY_LIST,
             impl=_values,
             doc="the values of a table, in key order",
+        ),
+        Function(
+            name="entries",
+            params=(MapType("table", ANY),),
+            returns=ListType("list", ENTRY),
+            impl=_entries,
+            doc="the entries of a table as records with a key and a value, in key order",
         ),
         Function(
             name="ratio",

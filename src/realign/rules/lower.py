@@ -249,8 +249,9 @@ class Lowerer:
                 elem = types.pop() if len(types) == 1 else (STRING if types else ANY)
                 terms = tuple(t for t, _ in lowered)
                 if all(isinstance(t, ir.Const) for t in terms):
+                    # A tuple, so that IR nodes stay hashable.
                     return ir.Const(
-                        [t.value for t in terms if isinstance(t, ir.Const)], text=text
+                        tuple(t.value for t in terms if isinstance(t, ir.Const)), text=text
                     ), ListType("list", elem)
                 return ir.ListOf(terms, text=text), ListType("list", elem)
             case syntax.Name(name=name):

@@ -27,6 +27,7 @@ __all__ = [
     "ANY",
     "BOOL",
     "DATE",
+    "ENTRY",
     "NULL",
     "NUMBER",
     "SEVERITIES",
@@ -105,6 +106,10 @@ class RecordType(Type):
         return f"{self.name} record" if self.name != "namespace" else f"{self.path}.*"
 
 
+#: An entry of a table, as ``entries()`` returns it: ``{key, value}``.
+ENTRY = RecordType("entry", "<entry>")
+
+
 def _list(elem: Type, path: str | None = None) -> ListType:
     return ListType("list", elem, path)
 
@@ -168,6 +173,7 @@ class Vocabulary:
             "matches": NUMBER,
             "tags": _list(STRING),
         }
+        self._fields[ENTRY.path] = {"key": STRING, "value": ANY}
 
     # -- building -------------------------------------------------------------------
 
