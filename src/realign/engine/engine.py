@@ -12,6 +12,7 @@ own engine.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -310,8 +311,9 @@ class Engine:
         self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context
     ) -> Finding:
         evidence = []
-        count = len(outcome.matches)
-        for combo in outcome.matches:
+        matches = ordered(outcome.matches, bound)
+        count = len(matches)
+        for combo in matches:
             env = bound.env(combo)
             trace: Trace = []
             for cond in rule.conditions:
@@ -324,7 +326,7 @@ class Engine:
                 )
             )
         severity = max((e.severity for e in evidence), key=severity_rank, default=rule.severity)
-        first = bound.env(outcome.matches[0]) if outcome.matches else {}
+        first = bound.env(matches[0]) if matches else {}
         return Finding(
             rule=rule.id,
             title=rule.title,
@@ -366,7 +368,7 @@ class Engine:
         for name, term in rule.emit:
             description = f"emitted by rule {rule.id}"
             if outcome.status == "fired":
-                value = evaluate_term(term, ctx, bound.env(outcome.matches[0]))
+                value = evaluate_term(term, ctx, bound.env(ordered(outcome.matches, bound)[0]))
                 if is_unknown(value):
                     out.append(
                         DerivedFact(
@@ -407,6 +409,16 @@ class Engine:
     def explain(self, rule_id: str, source: Source) -> RuleExplanation:
         """Why *rule_id* fired on the partnership, or why not and what would make it fire."""
         return explain_rule(self, rule_id, self.facts(source))
+
+
+def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int, ...]]:
+    """Matches in the order of the facts they bind (by id), not of their place in the file."""
+
+    def key(combo: tuple[int, ...]) -> str:
+        env = bound.env(combo)
+        return json.dumps([plain(env[name]) for name in bound.names], sort_keys=True, default=str)
+
+    return sorted(matches, key=key)
 
 
 def _check(check: Any) -> Check:

@@ -110,17 +110,33 @@ def _located(value: Any, path: str) -> Any:
     return value
 
 
+#: Fields that identify a record that has no id, most telling first.
+_KEY_FIELDS = ("partner", "respondent_org", "period", "type", "resource", "date", "assessed")
+
+
+def record_key(record: Any, path: str) -> dict[str, Any]:
+    """How evidence names a record: by its id, else by its identifying fields.
+
+    Never by position, so that reordering the records of a fact file leaves the
+    output unchanged; the position is the last resort for a record with no key.
+    """
+    ident = getattr(record, "id", None)
+    if ident is not None:
+        return {"id": plain(ident)}
+    key = {
+        name: plain(getattr(record, name))
+        for name in _KEY_FIELDS
+        if getattr(record, name, None) is not None
+    }
+    return {"key": key} if key else {"path": path}
+
+
 def plain(value: Any) -> Any:
     """A JSON-friendly form of an evaluated value, for evidence and messages."""
     if isinstance(value, Located):
         inner = value.value
         if attrs.has(type(inner)):
-            ident = getattr(inner, "id", None) or getattr(inner, "partner", None)
-            return (
-                {"path": value.path, "id": plain(ident)}
-                if ident is not None
-                else {"path": value.path}
-            )
+            return record_key(inner, value.path)
         if isinstance(inner, Mapping):
             return {
                 str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())
