@@ -155,7 +155,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def items_of(value: Located | list[Any] | Mapping[str, Any]) -> list[Any]:
+def items_of(value: Located | Sequence[Any] | Mapping[Any, Any]) -> list[Any]:
     """The items of a collection: records stay located so their fields can be read."""
     if isinstance(value, Located):
         inner = value.value
