@@ -39,6 +39,10 @@ from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome
 __all__ = ["Backend", "Engine", "RuleSetError"]
 
 Backend = Literal["durable_rules", "python"]
+#: durable_rules matches at most 16 patterns per rule (one per binding, combination, context).
+MAX_PATTERNS = 16
+#: Fact kinds per durable_rules ruleset; it hangs at about 512 sibling tests on one field.
+MAX_KINDS_PER_RULESET = 400
 #: What an engine can assess: a fact file, a parsed source, a partnership or its fact set.
 Source = Partnership | FactSet | FactSource | str | Path
 _PROBES = Path(__file__).resolve().parent.parent / "rules" / "probes"
@@ -150,7 +154,8 @@ class Engine:
         self.rules: tuple[CompiledRule, ...] = tuple(r for r in self.catalog.rules if r.enabled)
         self._strata = sorted({r.stratum for r in self.rules})
         self._matches: dict[str, Any] = {}
-        self._matcher: Any = None
+        self._matchers: list[Any] = []
+        self._chunk_of: dict[str, int] = {}
         if backend == "durable_rules":
             self._compile_matcher()
 
@@ -173,12 +178,35 @@ class Engine:
         from .durable import DurableMatcher
         from .match_compile import compile_rule
 
-        definitions = {}
+        chunks: list[dict[str, Any]] = [{}]
+        kinds = 0
+        too_wide = []
         for index, rule in enumerate(self.rules):
             compiled = compile_rule(rule, f"r{index}")
+            if len(compiled.owners) > MAX_PATTERNS:
+                too_wide.append(
+                    Problem(
+                        source=rule.source,
+                        line=rule.line,
+                        code="too-many-bindings",
+                        message=f"rule {rule.id} needs {len(compiled.owners)} fact patterns; "
+                        f"durable_rules matches at most {MAX_PATTERNS}",
+                        hint="bind fewer collections, or use backend='python'",
+                    )
+                )
+                continue
+            if chunks[-1] and kinds + len(compiled.owners) > MAX_KINDS_PER_RULESET:
+                # durable_rules hangs with about 512 sibling tests on one field; every
+                # pattern tests the fact kind first, so cap the kinds per ruleset.
+                chunks.append({})
+                kinds = 0
+            kinds += len(compiled.owners)
             self._matches[rule.id] = compiled
-            definitions[compiled.name] = compiled.definition
-        self._matcher = DurableMatcher(definitions)
+            self._chunk_of[rule.id] = len(chunks) - 1
+            chunks[-1][compiled.name] = compiled.definition
+        if too_wide:
+            raise RuleSetError(too_wide)
+        self._matchers = [DurableMatcher(chunk) for chunk in chunks]
         self._by_name = {m.name: m for m in self._matches.values()}
 
     # -- facts ------------------------------------------------------------------------
@@ -205,8 +233,8 @@ class Engine:
         outcomes: dict[str, RuleOutcome] = {}
         findings: list[Finding] = []
         finding_facts: list[dict[str, Any]] = []
-        session = self._matcher.session() if self._matcher is not None else None
-        if session is not None:
+        sessions = [m.session() for m in self._matchers]
+        for session in sessions:
             session.__enter__()
         try:
             for stratum in self._strata:
@@ -218,8 +246,8 @@ class Engine:
                 )
                 rules = [r for r in self.rules if r.stratum == stratum]
                 bounds = {rule.id: bind(rule, ctx) for rule in rules}
-                if session is not None:
-                    decided = self._match(session, rules, bounds, ctx, diagnostics)
+                if sessions:
+                    decided = self._match(sessions, rules, bounds, ctx, diagnostics)
                 else:
                     decided = {rule.id: python_outcome(rule, ctx) for rule in rules}
                 emitted: list[DerivedFact] = []
@@ -244,7 +272,7 @@ class Engine:
                     derived = {**facts.derived, **{d.name: d for d in emitted}}
                     facts = attrs.evolve(facts, derived=dict(sorted(derived.items())))
         finally:
-            if session is not None:
+            for session in reversed(sessions):
                 session.__exit__(None, None, None)
         order = {area: i for i, area in enumerate(AREAS)}
         findings.sort(
@@ -274,17 +302,21 @@ class Engine:
 
     def _match(
         self,
-        session: Any,
+        sessions: Sequence[Any],
         rules: Sequence[CompiledRule],
         bounds: Mapping[str, Bound],
         ctx: Context,
         diagnostics: list[str],
     ) -> dict[str, RuleOutcome]:
-        facts: list[dict[str, Any]] = []
+        facts: list[list[dict[str, Any]]] = [[] for _ in sessions]
         for rule in rules:
-            facts.extend(self._matches[rule.id].facts(ctx, bounds[rule.id]))
+            chunk = facts[self._chunk_of[rule.id]]
+            chunk.extend(self._matches[rule.id].facts(ctx, bounds[rule.id]))
+        firings = [
+            f for session, batch in zip(sessions, facts, strict=True) for f in session.run(batch)
+        ]
         combos: dict[str, set[tuple[int, ...]]] = {}
-        for name, message in session.run(facts):
+        for name, message in firings:
             compiled = self._by_name[name]
             names = bounds[compiled.rule.id].names
             alias_of = compiled.aliases
