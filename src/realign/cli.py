@@ -232,6 +232,11 @@ def cmd_assess(args: argparse.Namespace) -> int:
         engine = Engine(extra, plugin_manager=pm, params=params, backend=args.backend)
     else:
         engine = Engine.default(plugin_manager=pm, params=params, backend=args.backend, extra=extra)
+    if not engine.rules:
+        sys.stderr.write(
+            "realign: note: no rule sets to run; give one with --ruleset "
+            "(e.g. --ruleset examples/rules/first_look.toml)\n"
+        )
     assessments = [engine.assess(FactSource.from_path(name)) for name in args.files]
     out = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
     try:
