@@ -175,7 +175,14 @@ def _ruleset_paths(paths: Sequence[str]) -> list[Path]:
     out: list[Path] = []
     for name in paths:
         path = Path(name)
-        out.extend(ruleset_files(path) if path.is_dir() else [path])
+        if path.is_dir():
+            found = ruleset_files(path)
+            if not found:
+                msg = f"{name}: no rule-set files (*.toml) in this directory"
+                raise UsageError(msg)
+            out.extend(found)
+        else:
+            out.append(path)
     return out
 
 

@@ -15,7 +15,7 @@ from ._convert import describe
 from ._positions import json_source_map, toml_source_map
 from .source import FactSource, RawFacts
 
-__all__ = ["realign_load_facts"]
+__all__ = ["realign_load_facts", "toml_problem"]
 
 _TOML_AT = re.compile(
     r"^(?P<what>.*?)\s*\(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$"
@@ -54,13 +54,24 @@ def _load_toml(source: FactSource) -> RawFacts:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise FactError([_toml_problem(source, text, exc)]) from None
+        raise FactError([toml_problem(source.name, text, exc)]) from None
     except RecursionError:
         raise FactError([_too_deep(source, "TOML", text)]) from None
     return RawFacts(data=data, format="toml", positions=functools.partial(toml_source_map, text))
 
 
-def _toml_problem(source: FactSource, text: str, exc: tomllib.TOMLDecodeError) -> Problem:
+#: Advice for tomllib's terser messages, by the start of the message.
+_TOML_ADVICE = {
+    "cannot overwrite a value": "a key is written twice in one table; keep one of them",
+    "cannot declare": "a table is declared twice; merge the two",
+    "illegal character '\\n'": "a string is not closed on its line; add the closing quote",
+    "invalid value": 'text values need quotes, e.g. severity = "high"',
+    "expected '=' after a key": "write key = value",
+}
+
+
+def toml_problem(name: str, text: str, exc: tomllib.TOMLDecodeError) -> Problem:
+    """A located problem for a TOML syntax error, with advice where tomllib gives none."""
     message = str(exc)
     match = _TOML_AT.match(message)
     line: int | None
@@ -77,8 +88,11 @@ def _toml_problem(source: FactSource, text: str, exc: tomllib.TOMLDecodeError) -
         if opener is not None:
             at_line, at_column = _position(text, opener)
             hint = f"the {text[opener]!r} at line {at_line}, column {at_column} is never closed"
+    for start, advice in _TOML_ADVICE.items():
+        if what.lower().startswith(start):
+            hint = advice
     return Problem(
-        source=source.name,
+        source=name,
         code="syntax",
         line=line,
         column=column,

@@ -166,7 +166,10 @@ class _Builder:
                 column=column,
                 hint=issue.hint,
                 severity=issue.severity,  # type: ignore[arg-type]
-                found=_excerpt(text.text, issue.start, issue.end),
+                # The message may already say what was found; the excerpt shows it otherwise.
+                found=None
+                if "found" in issue.message
+                else _excerpt(text.text, issue.start, issue.end),
             )
         )
 
@@ -201,6 +204,8 @@ class _Builder:
                 )
                 continue
             spec = out[name].spec
+            if spec.broken:
+                continue  # its own error is reported already
             value, error = coerce_param(spec.type, _from_text(spec.type, raw))
             if error:
                 self.problems.append(
@@ -236,7 +241,8 @@ class _Builder:
         self._unique_rulesets()
         params = self.params()
         resolved = {
-            name: ResolvedParam(_PARAM_TYPES[p.spec.type], p.value) for name, p in params.items()
+            name: ResolvedParam(_PARAM_TYPES.get(p.spec.type, ANY), p.value)
+            for name, p in params.items()
         }
         actions = self.actions()
         specs = self.unique_rules()
@@ -297,6 +303,7 @@ class _Builder:
                         action.path,
                         f"action id {action.id!r} is already used at {other_file.source}:{line}",
                         "duplicate",
+                        hint="action ids are unique across every rule set of a catalog; rename one",
                     )
                     continue
                 out[action.id] = (action, file)
@@ -331,7 +338,7 @@ class _Builder:
         actions: Mapping[str, Any],
     ) -> tuple[CompiledRule | None, set[str]]:
         ok = True
-        if spec.area not in AREAS:
+        if spec.area and spec.area not in AREAS:
             hint = closest(spec.area, AREAS)
             self.add(
                 file,
@@ -373,6 +380,8 @@ class _Builder:
                 continue
             lowered = self._lower(file, spec, text, root, expression=True)
             if lowered is None:
+                # Declared anyway, so its uses are not reported as unknown names too.
+                binding_types[name] = ANY
                 ok = False
                 continue
             term, typ = lowered
@@ -395,6 +404,7 @@ class _Builder:
                     ),
                     spec.id,
                 )
+                binding_types[name] = ANY
                 ok = False
                 continue
             bindings.append((name, term))
@@ -434,7 +444,7 @@ class _Builder:
         used = root.params_used | lowerer.params_used | severity_lowerer.params_used
         if message is None:
             ok = False
-        if not ok:
+        if not ok or spec.broken:
             return None, used
         rule = CompiledRule(
             id=spec.id,
@@ -596,6 +606,7 @@ class _Builder:
                     f"action {action_id!r} is not recommended by any rule",
                     "unused",
                     severity="warning",
+                    hint="list it in a rule's actions, or remove it",
                 )
 
 

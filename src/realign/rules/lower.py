@@ -10,6 +10,7 @@ compiles other constants. Problems are collected, not raised, so that one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,7 +121,8 @@ class Lowerer:
         try:
             return syntax.parse(text)
         except syntax.ParseError as error:
-            end = min(error.offset + 1, len(text))
+            word = re.match(r"\S*", text[error.offset :])
+            end = min(error.offset + max(1, len(word.group()) if word else 1), len(text))
             self.issues.append(Issue(error.offset, end, error.message, "syntax", error.hint))
             return None
 
@@ -196,6 +198,10 @@ class Lowerer:
             hint = None
             if {lt, rt} == {DATE, NUMBER}:
                 hint = "a date minus a date is a number of days: compare 'as_of - x.date > 30d'"
+            elif DATE in (lt, rt) and (
+                STRING in (lt, rt) or isinstance(lt, EnumType) or isinstance(rt, EnumType)
+            ):
+                hint = "write dates without quotes: 2024-03-31"
             raise self.fail(
                 node,
                 f"cannot compare {_describe(lt)} ({self.src(left)}) "
@@ -335,6 +341,10 @@ class Lowerer:
         candidates = [*local, *self.bindings, *self.params, *BUILTIN_CONSTANTS, "as_of", *root]
         guess = closest(name, candidates)
         hint = f"did you mean {guess!r}?" if guess else None
+        if name in ("True", "False", "TRUE", "FALSE"):
+            hint = f"write {name.lower()} in lower case"
+        elif name.lower() in ("null", "none", "nil"):
+            hint = "there is no null: test for a missing value with 'exists x' or 'not exists x'"
         if name in self.functions or name in _AGGREGATE_CALLS:
             hint = f"{name} is a function: call it as {name}(...)"
         raise self.fail(node, f"unknown name {name!r}", code="unknown-name", hint=hint)

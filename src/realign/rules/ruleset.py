@@ -19,6 +19,7 @@ import attrs
 
 from ..errors import Problem, closest
 from ..loading._positions import Position, SourceMap, toml_source_map
+from ..loading.builtin_loaders import toml_problem
 from .types import SEVERITIES
 
 __all__ = [
@@ -84,6 +85,8 @@ class ParamSpec:
     min: float | None = None
     max: float | None = None
     path: Path_ = ()
+    #: the reader found errors in it; declared only so rules using it do not cascade
+    broken: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -104,6 +107,8 @@ class RuleSpec:
     enabled: bool = True
     emit: tuple[tuple[str, ConditionText], ...] = ()
     path: Path_ = ()
+    #: the reader found errors in it; compiled only to report more of them
+    broken: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -164,7 +169,7 @@ def load_ruleset_file(path: str | Path) -> RuleSetFile:
             ),
         )
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return RuleSetFile(
             source=source,
@@ -186,31 +191,12 @@ def parse_ruleset_text(text: str, *, source: str = "<string>") -> RuleSetFile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line, column = _toml_error_position(str(error))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(error))
         return RuleSetFile(
-            source=source,
-            header=None,
-            problems=(
-                Problem(
-                    source=source,
-                    code="syntax",
-                    message=f"invalid TOML: {message}",
-                    line=line,
-                    column=column,
-                ),
-            ),
+            source=source, header=None, problems=(toml_problem(source, text, error),)
         )
     positions = toml_source_map(text)
     reader = _Reader(source, text, positions)
     return reader.read(data)
-
-
-def _toml_error_position(message: str) -> tuple[int | None, int | None]:
-    match = re.search(r"at line (\d+), column (\d+)", message)
-    if match:
-        return int(match.group(1)), int(match.group(2))
-    return None, None
 
 
 _SECTIONS = {
@@ -258,14 +244,27 @@ class _Reader:
         self.lines = text.splitlines(keepends=True)
         self.positions = positions
         self.problems: list[Problem] = []
+        #: rule ids by index, so problems inside a rule can name it
+        self.rule_ids: dict[int, str] = {}
+        #: keys a typo stands for, per table path: {path: {"severity": "severty"}}
+        self.typos: dict[Path_, dict[str, str]] = {}
 
     # -- problems ---------------------------------------------------------------------
 
-    def problem(self, path: Path_, message: str, code: str, **details: Any) -> None:
+    def problem(
+        self, path: Path_, message: str, code: str, *, at_key: bool = False, **details: Any
+    ) -> None:
         found = self.positions.locate(path)
         line = column = None
         if found is not None:
             line, column = found[1].line, found[1].column
+            if not at_key and found[0] == path and path and isinstance(path[-1], str):
+                # The map points at the key; a complaint about a value points at the value.
+                column = self._value_column(line, column)
+        if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+            rule_id = self.rule_ids.get(path[1])
+            if rule_id is not None:
+                message = f"rule {rule_id}: {message}"
         self.problems.append(
             Problem(
                 source=self.source,
@@ -278,15 +277,30 @@ class _Reader:
             )
         )
 
+    def _value_column(self, line: int, column: int) -> int:
+        if not 1 <= line <= len(self.lines):
+            return column
+        text = self.lines[line - 1]
+        eq = text.find("=", column - 1)
+        if eq < 0:
+            return column
+        start = eq + 1
+        while start < len(text) and text[start] in " \t":
+            start += 1
+        return start + 1 if start < len(text) else column
+
     def keys(self, table: Mapping[str, Any], section: str, path: Path_) -> None:
         allowed = _SECTIONS[section]
         for key in table:
             if key not in allowed:
                 guess = closest(key, allowed)
+                if guess is not None and guess not in table:
+                    self.typos.setdefault(path, {})[guess] = key
                 self.problem(
                     (*path, key),
                     f"unknown key {key!r}",
                     "unknown-key",
+                    at_key=True,
                     hint=f"did you mean {guess!r}?"
                     if guess
                     else f"known keys: {', '.join(sorted(allowed))}",
@@ -305,8 +319,11 @@ class _Reader:
         check: Callable[[Any], str | None] | None = None,
     ) -> Any:
         if key not in table:
-            if required:
-                self.problem(path, f"missing required key {key!r}", "missing", expected=expected)
+            # A misspelt key is reported once, as the unknown key with its correction.
+            if required and key not in self.typos.get(path, {}):
+                self.problem(
+                    path, f"missing required key {key!r}", "missing", expected=expected, at_key=True
+                )
             return default
         value = table[key]
         if not isinstance(value, kind) or (
@@ -420,6 +437,10 @@ class _Reader:
             if col >= len(text):
                 line_index += 1
                 col = 0
+                continue
+            char = text[col]
+            if char == "\r" and text[col + 1 : col + 2] == "\n":
+                col += 1  # TOML reads CRLF as one newline
                 continue
             char = text[col]
             if char == "\\" and not literal and col + 1 < len(text):
@@ -548,12 +569,22 @@ class _Reader:
             )
             low = self.want(spec, "min", path, (int, float), "a number")
             high = self.want(spec, "max", path, (int, float), "a number")
+            broken = ParamSpec(
+                name=name, type=kind or "", default=None, doc="", path=path, broken=True
+            )
             if "default" not in spec:
-                self.problem(
-                    path, f"param {name!r} has no default", "missing", expected="a default value"
-                )
+                if "default" not in self.typos.get(path, {}):
+                    self.problem(
+                        path,
+                        f"param {name!r} has no default",
+                        "missing",
+                        expected="a default value",
+                        at_key=True,
+                    )
+                out.append(broken)
                 continue
             if kind is None or doc is None:
+                out.append(broken)
                 continue
             default, error = coerce_param(kind, spec["default"])
             if error:
@@ -564,6 +595,7 @@ class _Reader:
                     expected=error,
                     found=_found(spec["default"]),
                 )
+                out.append(broken)
                 continue
             if (reason := _bounds(default, low, high)) is not None:
                 self.problem(
@@ -572,6 +604,7 @@ class _Reader:
                     "range",
                     found=repr(spec["default"]),
                 )
+                out.append(broken)
                 continue
             out.append(
                 ParamSpec(
@@ -603,6 +636,8 @@ class _Reader:
                     found=_found(table),
                 )
                 continue
+            if isinstance(table.get("id"), str):
+                self.rule_ids[index] = table["id"]
             rule = self.rule(table, path)
             if rule is not None:
                 out.append(rule)
@@ -644,13 +679,16 @@ class _Reader:
         sources = self.strings(table, "sources", path)
         actions = self.strings(table, "actions", path)
         tags = self.strings(table, "tags", path)
-        if None in (ident, title, area, severity) or when is None:
+        if ident is None or when is None:
             return None
+        # A rule with a bad title, area or severity is still compiled, so that the
+        # mistakes in its conditions are reported in the same run.
         return RuleSpec(
             id=ident,
-            title=title,
-            area=area,
-            severity=severity,  # type: ignore[arg-type]
+            title=title or "",
+            area=area or "",
+            severity=severity or "medium",
+            broken=None in (title, area, severity),
             when=when,
             bindings=bindings,
             requires=requires,

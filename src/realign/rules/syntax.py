@@ -31,6 +31,7 @@ Grammar (lowest precedence first)::
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -230,6 +231,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+_NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?[A-Za-z_]\w*")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 
 
@@ -238,6 +240,12 @@ def tokenize(text: str) -> list[Token]:
     pos = 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
+        if match is None and (word := _NUMBER_WORD.match(text, pos)):
+            raise ParseError(
+                f"{word.group()!r} is not a number or a duration",
+                pos,
+                hint="write durations as days or weeks: 30d, 4w",
+            )
         if match is None:
             char = text[pos]
             hint = None
@@ -315,7 +323,18 @@ class _Parser:
             raise ParseError("the condition is empty", 0)
         node = self.expr()
         if self.tok.kind != "end":
+            previous = self.tokens[self.i - 1] if self.i else None
+            if previous is not None and previous.kind == "name":
+                guess = difflib.get_close_matches(previous.text, sorted(KEYWORDS), n=1)
+                if guess and previous.text not in KEYWORDS:
+                    raise ParseError(
+                        f"unknown word {previous.text!r}",
+                        previous.start,
+                        hint=f"did you mean {guess[0]!r}?",
+                    )
             hint = "join conditions with 'and' or 'or'" if self.tok.kind != "op" else None
+            if self.tok.text == ")":
+                hint = "this ')' has no '(' to close"
             raise ParseError(f"unexpected {self.tok.text!r}", self.tok.start, hint=hint)
         return node
 
@@ -434,7 +453,14 @@ class _Parser:
         if self.at("("):
             self.advance()
             node = self.expr()
-            end = self.expect(")", "')'").end
+            if not self.at(")"):
+                found = self.tok.text or "the end of the condition"
+                raise ParseError(
+                    f"expected ')', found {found!r}",
+                    self.tok.start,
+                    hint=f"close the '(' at character {tok.start + 1}",
+                )
+            end = self.advance().end
             return attrs.evolve(node, start=tok.start, end=end)
         if self.at("["):
             self.advance()
@@ -451,6 +477,15 @@ class _Parser:
 
     def call(self, name: Token) -> Node:
         self.expect("(")
+        if name.text not in AGGREGATES and self._comprehension_ahead():
+            guess = difflib.get_close_matches(name.text, sorted(AGGREGATES), n=1)
+            raise ParseError(
+                f"unknown function {name.text!r}",
+                name.start,
+                hint=f"did you mean {guess[0]!r}?"
+                if guess
+                else f"only {', '.join(sorted(AGGREGATES))} take 'x in xs'",
+            )
         if name.text in AGGREGATES and self._comprehension_ahead():
             value: Node | None = None
             if not (self.tok.kind == "name" and self.peek().text == "in"):
