@@ -88,6 +88,17 @@ class Finding:
     sources: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
 
+    def as_fact(self) -> dict[str, Any]:
+        """The finding as later rules see it in ``findings``."""
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "area": self.area,
+            "severity": self.severity,
+            "matches": len(self.evidence),
+            "tags": list(self.tags),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,

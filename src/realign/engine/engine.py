@@ -257,16 +257,7 @@ class Engine:
                     if outcome.status == "fired":
                         finding = self._finding(rule, outcome, bounds[rule.id], ctx)
                         findings.append(finding)
-                        finding_facts.append(
-                            {
-                                "rule": rule.id,
-                                "title": rule.title,
-                                "area": rule.area,
-                                "severity": finding.severity,
-                                "matches": len(outcome.matches),
-                                "tags": list(rule.tags),
-                            }
-                        )
+                        finding_facts.append(finding.as_fact())
                     emitted.extend(self._emit(rule, outcome, bounds[rule.id], ctx))
                 if emitted:
                     derived = {**facts.derived, **{d.name: d for d in emitted}}

@@ -118,7 +118,8 @@ def explain_rule(engine: Engine, rule_id: str, facts: FactSet) -> RuleExplanatio
             status="fired",
             evidence=assessment.finding(rule.id).evidence,
         )
-    ctx = Context(assessment.facts, fired=_fired(assessment), findings=())
+    findings = [f.as_fact() for f in assessment.findings]
+    ctx = Context(assessment.facts, fired=_fired(assessment), findings=findings)
     outcome = python_outcome(rule, ctx)
     nearest, failing = _closest(rule, ctx)
     return RuleExplanation(
