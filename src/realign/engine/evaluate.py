@@ -23,7 +23,17 @@ from ..enrich.factset import FactSet
 from ..rules import ir
 from ..rules.values import Unknown, is_unknown, merge_unknown
 
-__all__ = ["Context", "Located", "TRUE_FALSE", "Trace", "evaluate_cond", "evaluate_term", "plain"]
+__all__ = [
+    "Context",
+    "Located",
+    "TRUE_FALSE",
+    "Trace",
+    "evaluate_cond",
+    "evaluate_term",
+    "kleene_and",
+    "kleene_or",
+    "plain",
+]
 
 TRUE_FALSE = (True, False)
 
@@ -352,22 +362,22 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
             if func == "all":
                 # an item counts against all() only when it is kept and fails
                 skip = False if keep is True else keep
-                verdicts.append(_or((skip, verdict)))
+                verdicts.append(kleene_or((skip, verdict)))
             else:
-                verdicts.append(_and((keep, verdict)))
+                verdicts.append(kleene_and((keep, verdict)))
             continue
         if is_unknown(keep):
             return keep
         if keep:
             values.append(None if term.value is None else evaluate_term(term.value, ctx, scope))
     if func == "any":
-        return _or(verdicts)
+        return kleene_or(verdicts)
     if func == "none":
-        result = _or(verdicts)
+        result = kleene_or(verdicts)
         return result if is_unknown(result) else not result
     if func == "all":
         # all(p) over the kept items: false as soon as one is false.
-        return _and(verdicts) if verdicts else True
+        return kleene_and(verdicts) if verdicts else True
     if func == "count":
         return len(values)
     if any(is_unknown(v) for v in values):
@@ -389,7 +399,7 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
 # --- conditions ------------------------------------------------------------------------
 
 
-def _and(results: Iterable[bool | Unknown]) -> bool | Unknown:
+def kleene_and(results: Iterable[bool | Unknown]) -> bool | Unknown:
     unknown: list[Unknown] = []
     for result in results:
         if result is False:
@@ -399,7 +409,7 @@ def _and(results: Iterable[bool | Unknown]) -> bool | Unknown:
     return merge_unknown(unknown) if unknown else True
 
 
-def _or(results: Iterable[bool | Unknown]) -> bool | Unknown:
+def kleene_or(results: Iterable[bool | Unknown]) -> bool | Unknown:
     unknown: list[Unknown] = []
     for result in results:
         if result is True:
@@ -416,12 +426,12 @@ def evaluate_cond(
     match cond:
         case ir.And(items=items):
             if trace is None:
-                return _and(evaluate_cond(c, ctx, env) for c in items)
-            return _and([evaluate_cond(c, ctx, env, trace) for c in items])
+                return kleene_and(evaluate_cond(c, ctx, env) for c in items)
+            return kleene_and([evaluate_cond(c, ctx, env, trace) for c in items])
         case ir.Or(items=items):
             if trace is None:
-                return _or(evaluate_cond(c, ctx, env) for c in items)
-            return _or([evaluate_cond(c, ctx, env, trace) for c in items])
+                return kleene_or(evaluate_cond(c, ctx, env) for c in items)
+            return kleene_or([evaluate_cond(c, ctx, env, trace) for c in items])
         case ir.Cmp(op=op, left=left_term, right=right_term):
             left = evaluate_term(left_term, ctx, env)
             right = evaluate_term(right_term, ctx, env)

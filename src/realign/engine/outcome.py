@@ -17,7 +17,7 @@ import attrs
 from ..rules import ir
 from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown, is_unknown, merge_unknown
-from .evaluate import Context, evaluate_cond, evaluate_term, items_of
+from .evaluate import Context, evaluate_cond, evaluate_term, items_of, kleene_and
 
 __all__ = ["Bound", "RuleOutcome", "bind", "python_outcome"]
 
@@ -109,7 +109,7 @@ def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:
         indices = tuple(index for index, _ in combination)
         earlier = [status for _, status in combination]
         env = bound.env(indices)
-        result = _kleene_and([*earlier, *(evaluate_cond(c, ctx, env) for c in joint)])
+        result = kleene_and([*earlier, *(evaluate_cond(c, ctx, env) for c in joint)])
         if result is True:
             matches.append(indices)
         elif is_unknown(result):
@@ -134,21 +134,11 @@ def _filter_each(
         own = [cond for cond, deps in free if deps == {name}]
         kept: list[tuple[int, bool | Unknown]] = []
         for index, item in enumerate(bound.items[position]):
-            verdict = _kleene_and(evaluate_cond(c, ctx, {name: item}) for c in own)
+            verdict = kleene_and(evaluate_cond(c, ctx, {name: item}) for c in own)
             if verdict is not False:
                 kept.append((index, verdict))
         survivors.append(kept)
     return survivors
-
-
-def _kleene_and(results: Any) -> bool | Unknown:
-    pending: list[Any] = []
-    for result in results:
-        if result is False:
-            return False
-        if is_unknown(result):
-            pending.append(result)
-    return merge_unknown(pending) if pending else True
 
 
 def fired_map(outcomes: Mapping[str, RuleOutcome]) -> dict[str, bool | Unknown]:

@@ -137,18 +137,8 @@ class _Builder:
         severity: str = "error",
         **details: Any,
     ) -> None:
-        line, column = file.position(path)
         self.problems.append(
-            Problem(
-                source=file.source,
-                message=message,
-                code=code,
-                path=path,
-                line=line,
-                column=column,
-                severity="warning" if severity == "warning" else "error",
-                **details,
-            )
+            file.problem(path, message, code, warning=severity == "warning", **details)
         )
 
     def issue(
@@ -291,43 +281,34 @@ class _Builder:
             else:
                 seen[file.header.id] = file.source
 
-    def actions(self) -> dict[str, tuple[ActionSpec, RuleSetFile]]:
-        out: dict[str, tuple[ActionSpec, RuleSetFile]] = {}
-        for file in self.files:
-            for action in file.actions:
-                if action.id in out:
-                    other, other_file = out[action.id]
-                    line, _ = other_file.position(other.path)
-                    self.add(
-                        file,
-                        action.path,
-                        f"action id {action.id!r} is already used at {other_file.source}:{line}",
-                        "duplicate",
-                        hint="action ids are unique across every rule set of a catalog; rename one",
-                    )
-                    continue
-                out[action.id] = (action, file)
+    def first_of_each(
+        self, kind: str, items: Iterable[tuple[RuleSetFile, Any, tuple[str | int, ...]]]
+    ) -> dict[str, tuple[Any, RuleSetFile]]:
+        """Items by id, the first one winning; every later one is a located duplicate."""
+        out: dict[str, tuple[Any, RuleSetFile]] = {}
+        for file, item, path in items:
+            if item.id in out:
+                other, other_file = out[item.id]
+                line, _ = other_file.position(other.path)
+                self.add(
+                    file,
+                    path,
+                    f"{kind} id {item.id!r} is already used at {other_file.source}:{line}",
+                    "duplicate",
+                    hint=f"{kind} ids are unique across every rule set of a catalog; rename one",
+                )
+                continue
+            out[item.id] = (item, file)
         return out
 
+    def actions(self) -> dict[str, tuple[ActionSpec, RuleSetFile]]:
+        return self.first_of_each("action", ((f, a, a.path) for f in self.files for a in f.actions))
+
     def unique_rules(self) -> list[tuple[RuleSetFile, RuleSpec]]:
-        seen: dict[str, tuple[RuleSetFile, RuleSpec]] = {}
-        out = []
-        for file in self.files:
-            for spec in file.rules:
-                if spec.id in seen:
-                    other_file, other = seen[spec.id]
-                    line, _ = other_file.position(other.path)
-                    self.add(
-                        file,
-                        (*spec.path, "id"),
-                        f"rule id {spec.id!r} is already used at {other_file.source}:{line}",
-                        "duplicate",
-                        hint="rule ids are unique across every rule set of a catalog",
-                    )
-                    continue
-                seen[spec.id] = (file, spec)
-                out.append((file, spec))
-        return out
+        rules = self.first_of_each(
+            "rule", ((f, r, (*r.path, "id")) for f in self.files for r in f.rules)
+        )
+        return [(file, spec) for spec, file in rules.values()]
 
     def rule(
         self,

@@ -52,18 +52,7 @@ def lint_rule(rule: CompiledRule, spec: RuleSpec, file: RuleSetFile) -> Iterator
 def _warning(
     file: RuleSetFile, spec: RuleSpec, tail: tuple[str, ...], message: str, code: str, hint: str
 ) -> Problem:
-    path = (*spec.path, *tail)
-    line, column = file.position(path)
-    return Problem(
-        source=file.source,
-        message=message,
-        code=code,
-        path=path,
-        line=line,
-        column=column,
-        hint=hint,
-        severity="warning",
-    )
+    return file.problem((*spec.path, *tail), message, code, warning=True, hint=hint)
 
 
 def _flatten(conds: Iterable[ir.Cond]) -> Iterator[ir.Cond]:

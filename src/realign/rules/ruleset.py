@@ -144,6 +144,22 @@ class RuleSetFile:
             return None, None
         return found[1].line, found[1].column
 
+    def problem(
+        self, path: Path_, message: str, code: str, *, warning: bool = False, **details: Any
+    ) -> Problem:
+        """A problem about the value at *path* of this file, at its line and column."""
+        line, column = self.position(path)
+        return Problem(
+            source=self.source,
+            message=message,
+            code=code,
+            path=path,
+            line=line,
+            column=column,
+            severity="warning" if warning else "error",
+            **details,
+        )
+
 
 # --- reading ---------------------------------------------------------------------------
 
