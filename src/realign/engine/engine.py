@@ -31,8 +31,8 @@ from ..rules.catalog import Catalog, CompiledRule, compile_catalog
 from ..rules.functions import Function
 from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
-from ..rules.values import is_unknown
-from .evaluate import Context, Trace, evaluate_cond, evaluate_term, plain
+from ..rules.values import Unknown, is_unknown
+from .evaluate import MAYBE, Context, Trace, evaluate_cond, evaluate_term, plain
 from .explain import RuleExplanation, explain_rule
 from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome
 
@@ -258,6 +258,8 @@ class Engine:
                         finding = self._finding(rule, outcome, bounds[rule.id], ctx)
                         findings.append(finding)
                         finding_facts.append(finding.as_fact())
+                    elif outcome.status == "not_evaluable":
+                        finding_facts.append(maybe_finding(rule))
                     emitted.extend(self._emit(rule, outcome, bounds[rule.id], ctx))
                 if emitted:
                     derived = {**facts.derived, **{d.name: d for d in emitted}}
@@ -432,6 +434,20 @@ class Engine:
     def explain(self, rule_id: str, source: Source) -> RuleExplanation:
         """Why *rule_id* fired on the partnership, or why not and what would make it fire."""
         return explain_rule(self, rule_id, self.facts(source))
+
+
+def maybe_finding(rule: CompiledRule) -> dict[str, Any]:
+    """A rule that was not evaluable, as ``findings`` shows it: a finding that may exist."""
+    why = Unknown(frozenset({f"{rule.id} is not evaluable"}))
+    return {
+        "rule": rule.id,
+        "title": rule.title,
+        "area": rule.area,
+        "severity": why,
+        "matches": why,
+        "tags": list(rule.tags),
+        MAYBE: why,
+    }
 
 
 def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int, ...]]:

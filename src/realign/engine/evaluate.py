@@ -25,6 +25,7 @@ from ..rules.values import Unknown, is_unknown, merge_unknown
 
 __all__ = [
     "Context",
+    "MAYBE",
     "Located",
     "TRUE_FALSE",
     "Trace",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 TRUE_FALSE = (True, False)
+#: Key of a record whose membership in its collection is unknown.
+MAYBE = "__maybe__"
 
 
 @attrs.frozen
@@ -96,7 +99,7 @@ class Context:
         if value is None or (isinstance(value, tuple) and not value):
             reason = self.facts.reason_unknown(path)
             if reason is not None:
-                return Unknown(frozenset({f"{path} is unknown ({reason})"}))
+                return Unknown(frozenset({f"{path} is unknown ({reason})"}), path=path)
         return _located(value, path)
 
     def derived(self, name: str) -> Any:
@@ -227,6 +230,14 @@ def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
 
 
 def _get(obj: Any, name: str, ctx: Context) -> Any:
+    if is_unknown(obj) and obj.path is not None:
+        # A derived fact may be known where the table it hangs under is not stated.
+        path = f"{obj.path}.{name}"
+        if path in ctx.facts.derived:
+            return ctx.derived(path)
+        if path in ctx.namespaces():
+            return Located(None, path)
+        return Unknown(obj.reasons, path=path)
     if obj is None or is_unknown(obj):
         return obj
     if isinstance(obj, Mapping):  # a finding record, or a table built by a function
@@ -315,6 +326,15 @@ def _date_arith(op: str, left: Any, right: Any) -> Any:
 def _apply(term: ir.Apply, ctx: Context, env: Mapping[str, Any]) -> Any:
     function = term.function
     args = [evaluate_term(arg, ctx, env) for arg in term.args]
+    uncertain = [
+        item[MAYBE]
+        for arg in args
+        if isinstance(arg, list)
+        for item in arg
+        if isinstance(item, Mapping) and MAYBE in item
+    ]
+    if uncertain:
+        return merge_unknown(uncertain)
     if not function.handles_missing:
         if any(is_unknown(a) for a in args):
             return merge_unknown(args)
@@ -355,11 +375,18 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
     for item in items:
         scope = {**env, term.var: item}
         keep: bool | Unknown = True if term.where is None else evaluate_cond(term.where, ctx, scope)
+        if isinstance(item, Mapping) and MAYBE in item:
+            # A record that may or may not belong (a rule that was not evaluable
+            # may have fired): it counts as unknown wherever it would count.
+            keep = kleene_and((keep, item[MAYBE]))
         if func in ("any", "all", "none"):
-            if keep is False:
+            if keep is False and not (func == "all" and term.value is None):
                 continue
             verdict = True if term.value is None else evaluate_cond(term.value, ctx, scope)  # type: ignore[arg-type]
-            if func == "all":
+            if func == "all" and term.value is None:
+                # all(x in xs where c): c is the test every item must pass
+                verdicts.append(keep)
+            elif func == "all":
                 # an item counts against all() only when it is kept and fails
                 skip = False if keep is True else keep
                 verdicts.append(kleene_or((skip, verdict)))

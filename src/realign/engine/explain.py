@@ -118,7 +118,11 @@ def explain_rule(engine: Engine, rule_id: str, facts: FactSet) -> RuleExplanatio
             status="fired",
             evidence=assessment.finding(rule.id).evidence,
         )
-    findings = [f.as_fact() for f in assessment.findings]
+    from .engine import maybe_finding
+
+    findings: list[dict[str, Any]] = [f.as_fact() for f in assessment.findings]
+    skipped = {n.rule for n in assessment.not_evaluable}
+    findings += [maybe_finding(r) for r in engine.catalog.rules if r.id in skipped]
     ctx = Context(assessment.facts, fired=_fired(assessment), findings=findings)
     outcome = python_outcome(rule, ctx)
     nearest, failing = _closest(rule, ctx)
@@ -151,7 +155,7 @@ def _closest(rule: Any, ctx: Context) -> tuple[dict[str, Any] | None, tuple[Chan
     bound = bind(rule, ctx)
     if bound.unknown is not None:
         return None, ()
-    best: tuple[int, dict[str, Any], list[str], Trace] | None = None
+    best: tuple[tuple[int, float], dict[str, Any], list[str], Trace] | None = None
     combos = itertools.islice(
         itertools.product(*(range(len(items)) for items in bound.items)), MAX_COMBINATIONS
     )
@@ -164,8 +168,15 @@ def _closest(rule: Any, ctx: Context) -> tuple[dict[str, Any] | None, tuple[Chan
             if evaluate_cond(cond, ctx, env, trace) is False:
                 failed.append(cond.text)
                 failing_trace.extend(trace)
-        if best is None or len(failed) < best[0]:
-            best = (len(failed), env, failed, failing_trace)
+        # Fewest failing conditions first, then the smallest total change.
+        distance = sum(
+            abs(c.change)
+            for c in _changes(failing_trace)
+            if isinstance(c.change, int | float) and not isinstance(c.change, bool)
+        )
+        score = (len(failed), distance)
+        if best is None or score < best[0]:
+            best = (score, env, failed, failing_trace)
     if best is None:
         return {
             "bindings": {},
@@ -197,9 +208,9 @@ def smallest_change(check: Check) -> Change | None:
         note = "it has no value; it needs one"
     elif op == "is":
         needed = threshold
-        note = f"it would need to be {str(threshold).lower()}"
+        note = f"it would need to be {_short(threshold)}"
     elif op in ("in", "not in"):
-        note = f"it would need to be {'one' if op == 'in' else 'none'} of {threshold}"
+        note = f"it would need to be {'one' if op == 'in' else 'none'} of {_short(threshold)}"
     elif _number(actual) and _number(threshold):
         whole = float(actual).is_integer() and float(threshold).is_integer()
         step = 1 if whole else 0
@@ -214,9 +225,11 @@ def smallest_change(check: Check) -> Change | None:
             note = f"any value other than {threshold}"
         else:
             change = _round(needed - actual)
-            strict = op in ("<", ">") and not whole
-            where = "above" if op == ">" else "below" if op == "<" else "at"
-            note = f"{'just ' if strict else ''}{where} {needed}: a change of {change:+g}"
+            if op in ("<", ">") and not whole:
+                where = "just above" if op == ">" else "just below"
+                note = f"{where} {threshold}: a change of a little more than {change:+g}"
+            else:
+                note = f"{needed}: a change of {change:+g}"
     elif (
         isinstance(actual, str)
         and isinstance(threshold, str)
@@ -237,9 +250,9 @@ def smallest_change(check: Check) -> Change | None:
             note = f"{needed}: {change:+d} days"
     elif op == "==":
         needed = threshold
-        note = f"it would need to be {threshold}"
+        note = f"it would need to be {_short(threshold)}"
     else:
-        note = f"it would need to be {op} {threshold}"
+        note = f"it would need to be {op} {_short(threshold)}"
     return Change(
         condition=check.text,
         left=check.left,

@@ -183,13 +183,14 @@ class _Builder:
         for name, raw in self.overrides.items():
             if name not in out:
                 guess = closest(name, out)
+                known = ", ".join(sorted(out)) or "none"
                 self.problems.append(
                     Problem(
                         source="<params>",
                         code="unknown-param",
                         message=f"no param {name!r} to override",
                         path=(name,),
-                        hint=f"did you mean {guess!r}?" if guess else None,
+                        hint=f"did you mean {guess!r}?" if guess else f"the params are: {known}",
                     )
                 )
                 continue
@@ -677,4 +678,5 @@ def compile_catalog(
     params: Mapping[str, Any] | None = None,
 ) -> Catalog:
     """Check and compile *files* into one catalog; problems are in ``Catalog.problems``."""
-    return _Builder(files, vocabulary, functions, params or {}).build()
+    # A copy: the facts rules emit join this catalog's vocabulary, and no other.
+    return _Builder(files, vocabulary.copy(), functions, params or {}).build()

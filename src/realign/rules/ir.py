@@ -177,17 +177,33 @@ class Truth(Cond):
     expected: bool = True
 
 
+def _not(text: str) -> str:
+    inner = text.strip()
+    if inner.startswith("(") and inner.endswith(")") and _balanced(inner[1:-1]):
+        return f"not {inner}"
+    return f"not ({inner})"
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def negate(cond: Cond) -> Cond:
     """The negation of *cond*, still in negation normal form (Kleene logic)."""
     match cond:
         case And(items=items):
-            return Or(tuple(negate(c) for c in items), text=f"not ({cond.text})")
+            return Or(tuple(negate(c) for c in items), text=_not(cond.text))
         case Or(items=items):
-            return And(tuple(negate(c) for c in items), text=f"not ({cond.text})")
+            return And(tuple(negate(c) for c in items), text=_not(cond.text))
         case Cmp(op=op, left=left, right=right):
-            return Cmp(NEGATED[op], left, right, text=f"not ({cond.text})")
+            return Cmp(NEGATED[op], left, right, text=_not(cond.text))
         case Truth(term=term, expected=expected):
-            return Truth(term, not expected, text=f"not ({cond.text})")
+            return Truth(term, not expected, text=_not(cond.text))
     raise TypeError(cond)
 
 

@@ -231,7 +231,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?[A-Za-z_]\w*")
+_NUMBER_WORD = re.compile(r"\d+(?:\.\d+)?[A-Za-z_]\w*|\d+(?:\.\d+){2,}")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 
 
@@ -377,17 +377,27 @@ class _Parser:
         elif self.at("within"):
             self.advance()
             window = self.sum()
+            self._no_chain()
             return Within(left, window, start=left.start, end=window.end)
         if op is None:
             return left
         right = self.sum()
-        if self.tok.kind == "op" and self.tok.text in ("==", "!=", "<", "<=", ">", ">="):
+        self._no_chain()
+        return Compare(op, left, right, start=left.start, end=right.end)
+
+    def _no_chain(self) -> None:
+        tok = self.tok
+        chained = (tok.kind == "op" and tok.text in ("==", "!=", "<", "<=", ">", ">=")) or (
+            tok.kind == "name" and tok.text in ("in", "within")
+        )
+        if self.at("not") and self.peek().text == "in":
+            chained = True
+        if chained:
             raise ParseError(
                 "comparisons do not chain",
-                self.tok.start,
+                tok.start,
                 hint="write 'a < b and b < c'",
             )
-        return Compare(op, left, right, start=left.start, end=right.end)
 
     def sum(self) -> Node:
         return self.binary(("+", "-"), self.product)

@@ -239,6 +239,13 @@ class Vocabulary:
             self._derived.add((parent, name))
         self._fields.setdefault(path, {})
 
+    def copy(self) -> Vocabulary:
+        """An independent copy, so that adding to it leaves this one as it is."""
+        other = Vocabulary.__new__(Vocabulary)
+        other._fields = {path: dict(fields) for path, fields in self._fields.items()}
+        other._derived = set(self._derived)
+        return other
+
     # -- queries --------------------------------------------------------------------
 
     def fields(self, container: Type) -> Mapping[str, Type]:

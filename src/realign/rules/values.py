@@ -25,6 +25,8 @@ class Unknown:
     """A value that could not be determined; ``reasons`` say why, sorted."""
 
     reasons: frozenset[str] = frozenset()
+    #: the fact path of an unknown stated value, so derived facts under it stay reachable
+    path: str | None = attrs.field(default=None, eq=False)
 
     def __bool__(self) -> bool:
         msg = "an unknown value has no truth value; test is_unknown() first"
