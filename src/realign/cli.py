@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -213,7 +214,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         document = {
             "schema": "realign/check@1",
             "files": [f.source for f in files],
-            "rules": len(catalog.rules),
+            "rules": sum(len(f.rules) for f in files),
             "errors": errors,
             "warnings": warnings,
             "problems": [p.to_dict() for p in problems],
@@ -223,8 +224,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         for problem in problems:
             sys.stdout.write(f"{problem}\n")
         noun = "file" if len(files) == 1 else "files"
+        rules = sum(len(f.rules) for f in files)
         sys.stdout.write(
-            f"{len(files)} {noun}, {len(catalog.rules)} rules: "
+            f"{len(files)} {noun}, {rules} rule{'s' if rules != 1 else ''}: "
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}\n"
         )
@@ -318,6 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`realign check ... | head`); that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

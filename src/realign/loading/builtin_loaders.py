@@ -65,7 +65,10 @@ _TOML_ADVICE = {
     "cannot overwrite a value": "a key is written twice in one table; keep one of them",
     "cannot declare": "a table is declared twice; merge the two",
     "illegal character '\\n'": "a string is not closed on its line; add the closing quote",
-    "invalid value": 'text values need quotes, e.g. severity = "high"',
+    "invalid value": (
+        'a value is missing or malformed: text needs quotes ("high"), a number a leading '
+        "digit (0.5), a boolean is true or false"
+    ),
     "expected '=' after a key": "write key = value",
 }
 

@@ -135,10 +135,13 @@ class _Builder:
         code: str,
         *,
         severity: str = "error",
+        at_value: bool = False,
         **details: Any,
     ) -> None:
         self.problems.append(
-            file.problem(path, message, code, warning=severity == "warning", **details)
+            file.problem(
+                path, message, code, warning=severity == "warning", at_value=at_value, **details
+            )
         )
 
     def issue(
@@ -146,6 +149,10 @@ class _Builder:
     ) -> None:
         line, column = text.position(issue.start)
         prefix = f"rule {rule_id}: " if rule_id else ""
+        hint = issue.hint
+        if issue.hint_template and issue.related is not None:
+            at_line, at_column = text.position(issue.related)
+            hint = issue.hint_template.replace("{at}", f"line {at_line}, column {at_column}")
         self.problems.append(
             Problem(
                 source=file.source,
@@ -154,12 +161,10 @@ class _Builder:
                 path=text.path,
                 line=line,
                 column=column,
-                hint=issue.hint,
+                hint=hint,
                 severity=issue.severity,  # type: ignore[arg-type]
                 # The message may already say what was found; the excerpt shows it otherwise.
-                found=None
-                if "found" in issue.message
-                else _excerpt(text.text, issue.start, issue.end),
+                found=_found_unless_said(issue.message, text.text[issue.start : issue.end]),
             )
         )
 
@@ -228,6 +233,8 @@ class _Builder:
                         f"rule set {file.header.id!r} supports realign {file.header.realign}, "
                         f"this is realign {__version__}",
                         "version",
+                        hint="install a realign the rule set supports, or ask its author for a "
+                        "version made for this one",
                     )
         self._unique_rulesets()
         params = self.params()
@@ -328,6 +335,7 @@ class _Builder:
                 f"rule {spec.id}: unknown area {spec.area!r}",
                 "value",
                 severity="warning",
+                at_value=True,
                 expected=f"one of {', '.join(AREAS)}",
                 hint=f"did you mean {hint!r}?"
                 if hint
@@ -570,8 +578,16 @@ class _Builder:
         used_actions: set[str],
     ) -> None:
         by_source = {file.source: file for file in self.files}
+        # A misspelt use is an error whose hint names the declaration; warning that
+        # the declaration is unused as well would report one typo twice.
+        suggested = {
+            match.group(1)
+            for problem in self.problems
+            if problem.severity == "error" and problem.hint
+            for match in re.finditer(r"did you mean '([^']+)'", problem.hint)
+        }
         for name, param in params.items():
-            if name not in used_params:
+            if name not in used_params and name not in suggested:
                 self.add(
                     by_source[param.source],
                     param.spec.path,
@@ -581,7 +597,7 @@ class _Builder:
                     hint="remove it, or use it in a condition",
                 )
         for action_id, (action, file) in actions.items():
-            if action_id not in used_actions:
+            if action_id not in used_actions and action_id not in suggested:
                 self.add(
                     file,
                     action.path,
@@ -659,11 +675,11 @@ def _from_text(kind: str, raw: Any) -> Any:
         return raw
 
 
-def _excerpt(text: str, start: int, end: int) -> str:
-    snippet = text[start:end] or text[start : start + 1]
-    if len(snippet) > 60:
-        snippet = snippet[:57] + "..."
-    return repr(snippet)
+def _found_unless_said(message: str, snippet: str) -> str | None:
+    """The text a problem is about, unless the message already quotes it."""
+    if "found" in message or not snippet.strip() or snippet.strip("'\"") in message:
+        return None
+    return repr(snippet if len(snippet) <= 60 else snippet[:57] + "...")
 
 
 def _article(word: str) -> str:

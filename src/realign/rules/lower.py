@@ -52,6 +52,9 @@ class Issue:
     code: str
     hint: str | None = None
     severity: str = "error"
+    #: another offset the hint speaks of, written ``{at}`` in ``hint_template``
+    related: int | None = None
+    hint_template: str | None = None
 
 
 @attrs.frozen
@@ -123,7 +126,17 @@ class Lowerer:
         except syntax.ParseError as error:
             word = re.match(r"\S*", text[error.offset :])
             end = min(error.offset + max(1, len(word.group()) if word else 1), len(text))
-            self.issues.append(Issue(error.offset, end, error.message, "syntax", error.hint))
+            self.issues.append(
+                Issue(
+                    error.offset,
+                    end,
+                    error.message,
+                    error.code,
+                    error.hint,
+                    related=error.related,
+                    hint_template=error.hint_template,
+                )
+            )
             return None
 
     # -- helpers ----------------------------------------------------------------------
@@ -338,7 +351,16 @@ class Lowerer:
         root = self.vocab.root()
         if name in root:
             return ir.Root(name, text=text), root[name]
-        candidates = [*local, *self.bindings, *self.params, *BUILTIN_CONSTANTS, "as_of", *root]
+        candidates = [
+            *local,
+            *self.bindings,
+            *self.params,
+            *BUILTIN_CONSTANTS,
+            "as_of",
+            "true",
+            "false",
+            *root,
+        ]
         guess = closest(name, candidates)
         hint = f"did you mean {guess!r}?" if guess else None
         if name in ("True", "False", "TRUE", "FALSE"):
@@ -379,6 +401,10 @@ class Lowerer:
         op = node.op
         result: Type | None = None
         known = {lt, rt} - {ANY, NULL}
+        one_side_unknown = lt in (ANY, NULL) or rt in (ANY, NULL)
+        if one_side_unknown and op in ("+", "-") and known == {DATE}:
+            # With one side of unknown type, a date may give a date or a number of days.
+            return ir.Arith(op, left, right, text=self.src(node)), ANY
         if known <= {NUMBER} or (op == "-" and lt == DATE and rt == DATE):
             result = NUMBER
         elif (op in ("+", "-") and lt == DATE and rt in (NUMBER, ANY, NULL)) or (

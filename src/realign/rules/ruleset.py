@@ -137,6 +137,7 @@ class RuleSetFile:
     actions: tuple[ActionSpec, ...] = ()
     problems: tuple[Problem, ...] = ()
     positions: SourceMap = attrs.field(factory=lambda: SourceMap({}), eq=False, repr=False)
+    lines: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
 
     def position(self, path: Path_) -> tuple[int | None, int | None]:
         found = self.positions.locate(path)
@@ -145,10 +146,19 @@ class RuleSetFile:
         return found[1].line, found[1].column
 
     def problem(
-        self, path: Path_, message: str, code: str, *, warning: bool = False, **details: Any
+        self,
+        path: Path_,
+        message: str,
+        code: str,
+        *,
+        warning: bool = False,
+        at_value: bool = False,
+        **details: Any,
     ) -> Problem:
-        """A problem about the value at *path* of this file, at its line and column."""
+        """A problem about *path* of this file, at the key (or with *at_value*, the value)."""
         line, column = self.position(path)
+        if at_value and line is not None and column is not None:
+            column = value_column(self.lines, line, column)
         return Problem(
             source=self.source,
             message=message,
@@ -276,7 +286,7 @@ class _Reader:
             line, column = found[1].line, found[1].column
             if not at_key and found[0] == path and path and isinstance(path[-1], str):
                 # The map points at the key; a complaint about a value points at the value.
-                column = self._value_column(line, column)
+                column = value_column(self.lines, line, column)
         if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
             rule_id = self.rule_ids.get(path[1])
             if rule_id is not None:
@@ -292,18 +302,6 @@ class _Reader:
                 **details,
             )
         )
-
-    def _value_column(self, line: int, column: int) -> int:
-        if not 1 <= line <= len(self.lines):
-            return column
-        text = self.lines[line - 1]
-        eq = text.find("=", column - 1)
-        if eq < 0:
-            return column
-        start = eq + 1
-        while start < len(text) and text[start] in " \t":
-            start += 1
-        return start + 1 if start < len(text) else column
 
     def keys(self, table: Mapping[str, Any], section: str, path: Path_) -> None:
         allowed = _SECTIONS[section]
@@ -505,6 +503,7 @@ class _Reader:
                 sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0, p.message))
             ),
             positions=self.positions,
+            lines=tuple(self.lines),
         )
 
     def header(self, data: Mapping[str, Any]) -> RuleSetHeader | None:
@@ -910,6 +909,20 @@ class _Reader:
 
 
 # --- values ----------------------------------------------------------------------------
+
+
+def value_column(lines: Sequence[str], line: int, column: int) -> int:
+    """The column of the value written after the key at *line*:*column* (``key = value``)."""
+    if not 1 <= line <= len(lines):
+        return column
+    text = lines[line - 1]
+    eq = text.find("=", column - 1)
+    if eq < 0:
+        return column
+    start = eq + 1
+    while start < len(text) and text[start] in " \t":
+        start += 1
+    return start + 1 if start < len(text) else column
 
 
 def coerce_param(kind: str, value: Any) -> tuple[Any, str | None]:

@@ -73,11 +73,27 @@ DURATION_UNITS = {"d": 1, "w": 7}
 class ParseError(ValueError):
     """A condition is not well formed; ``offset`` is where in the string."""
 
-    def __init__(self, message: str, offset: int, *, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        offset: int,
+        *,
+        hint: str | None = None,
+        code: str = "syntax",
+        related: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
-        self.hint = hint
+        #: advice; in ``hint_template``, ``{at}`` stands for where *related* is
+        self.hint_template = hint
+        self.hint = (
+            hint.replace("{at}", f"character {related + 1}")
+            if hint and related is not None
+            else hint
+        )
+        self.code = code
+        self.related = related
 
 
 # --- syntax tree -----------------------------------------------------------------------
@@ -320,7 +336,9 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
-            raise ParseError("the condition is empty", 0)
+            raise ParseError(
+                "the condition is empty", 0, hint="write a condition, e.g. 'p.headcount > 100'"
+            )
         node = self.expr()
         if self.tok.kind != "end":
             previous = self.tokens[self.i - 1] if self.i else None
@@ -468,7 +486,8 @@ class _Parser:
                 raise ParseError(
                     f"expected ')', found {found!r}",
                     self.tok.start,
-                    hint=f"close the '(' at character {tok.start + 1}",
+                    hint="close the '(' at {at}",
+                    related=tok.start,
                 )
             end = self.advance().end
             return attrs.evolve(node, start=tok.start, end=end)
@@ -492,6 +511,7 @@ class _Parser:
             raise ParseError(
                 f"unknown function {name.text!r}",
                 name.start,
+                code="unknown-function",
                 hint=f"did you mean {guess[0]!r}?"
                 if guess
                 else f"only {', '.join(sorted(AGGREGATES))} take 'x in xs'",
