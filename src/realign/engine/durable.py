@@ -23,6 +23,11 @@ on it). Each one is handled here, and each has a regression test in
   name derived from the hash of its content.
 * **Facts, not events**, so every rule that matches a fact fires.
 * **Deterministic collection.** Actions append to a list; the caller sorts.
+* **32-bit fact identity.** durable_rules knows a fact by the FNV-1a hash of its
+  id, so two ids with one hash make the second a "duplicate" that never fires.
+  Each session renames a fact whose id hash is already taken.
+* **At most 255 fields per fact**, or durable_rules drops the fact and returns a
+  handle that crashes the process: refused here, before asserting.
 """
 
 from __future__ import annotations
@@ -30,73 +35,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import json
-import math
 import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
+
+from .durable_text import MAX_FIELDS, dumps, dumps_facts, fnv1a
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import durable_rules_engine
     from durable import engine as _engine
 
-__all__ = ["FLUSH_RULE", "DurableSession", "DurableMatcher", "dumps"]
+__all__ = ["FLUSH_RULE", "DurableMatcher", "DurableSession", "dumps"]
 
 FLUSH_RULE = "__flush"
-
-
-def _number(value: float) -> str:
-    if isinstance(value, bool):  # pragma: no cover - handled by the caller
-        return "true" if value else "false"
-    if not math.isfinite(value):
-        msg = f"durable_rules cannot compare {value!r}"
-        raise ValueError(msg)
-    if isinstance(value, int):
-        return f"{value}.0"
-    text = format(Decimal(repr(value)), "f")
-    return text if "." in text else text + ".0"
-
-
-def _encode(value: Any, out: list[str]) -> None:
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int | float):
-        out.append(_number(value))
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, Mapping):
-        out.append("{")
-        for index, (key, item) in enumerate(value.items()):
-            if index:
-                out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
-            out.append(":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    else:
-        msg = f"cannot give durable_rules a {type(value).__name__}"
-        raise TypeError(msg)
-
-
-def dumps(value: Any) -> str:
-    """JSON that durable_rules' parser accepts: every number has a fraction and no exponent."""
-    out: list[str] = []
-    _encode(value, out)
-    return "".join(out)
 
 
 Firing = tuple[str, dict[str, Any]]
@@ -140,7 +93,7 @@ class _QuietHost(_engine.Host):  # type: ignore[misc]
     def assert_text(self, name: str, facts: Sequence[Mapping[str, Any]]) -> None:
         """Assert a batch of facts; a fact that matches nothing is expected, not an error."""
         ruleset = self.get_ruleset(name)
-        text = dumps(list(facts))
+        text = dumps_facts(facts)
 
         def call(_: Any) -> Any:
             return ruleset._handle_result(
@@ -178,7 +131,9 @@ class DurableMatcher:
         self.name = f"realign_{digest}"
         self._host = _QuietHost()
         self._host.register_text(self.name, definition)
-        self._lock = threading.Lock()
+        # Re-entrant, so code running inside an assessment may start another one
+        # (a second live session) instead of waiting for itself forever.
+        self._lock = threading.RLock()
         self._counter = itertools.count()
         self.live_sessions = 0
 
@@ -196,6 +151,7 @@ class DurableSession:
         self._matcher = matcher
         self._sid = ""
         self._rounds = 0
+        self._ids: dict[int, str] = {}
 
     def __enter__(self) -> DurableSession:
         self._matcher._lock.acquire()
@@ -207,15 +163,33 @@ class DurableSession:
         """Assert *facts* into this session and return the firings they cause."""
         host = self._matcher._host
         name = self._matcher.name
+        batch = [self._admit(fact) for fact in facts]
+        outer = host.sink
         host.sink = []
-        batch = [{**fact, "sid": self._sid} for fact in facts]
-        if batch:
-            host.assert_text(name, batch)
-        self._rounds += 1
-        host.flush(name, self._sid, self._rounds)
-        firings = host.sink
-        host.sink = []
-        return firings
+        try:
+            if batch:
+                host.assert_text(name, batch)
+            self._rounds += 1
+            host.flush(name, self._sid, self._rounds)
+            return host.sink
+        finally:
+            host.sink = outer
+
+    def _admit(self, fact: Mapping[str, Any]) -> dict[str, Any]:
+        """The fact with this session's sid, and an id no other fact's hash collides with."""
+        if len(fact) + 2 > MAX_FIELDS:
+            msg = f"a fact with {len(fact)} fields is more than durable_rules can hold"
+            raise ValueError(msg)
+        out = {**fact, "sid": self._sid}
+        ident = out.get("id")
+        if isinstance(ident, str):
+            candidate, n = ident, 0
+            while (taken := self._ids.get(fnv1a(candidate))) is not None and taken != candidate:
+                n += 1
+                candidate = f"{ident}~{n}"
+            self._ids[fnv1a(candidate)] = candidate
+            out["id"] = candidate
+        return out
 
     def __exit__(self, *exc: object) -> None:
         host = self._matcher._host

@@ -176,6 +176,7 @@ class Engine:
 
     def _compile_matcher(self) -> None:
         from .durable import DurableMatcher
+        from .durable_text import MAX_FIELDS
         from .match_compile import compile_rule
 
         chunks: list[dict[str, Any]] = [{}]
@@ -183,6 +184,22 @@ class Engine:
         too_wide = []
         for index, rule in enumerate(self.rules):
             compiled = compile_rule(rule, f"r{index}")
+            widest = max(
+                (sum(1 for slot in compiled.slots if slot.owner == o) for o in compiled.owners),
+                default=0,
+            )
+            if widest > MAX_FIELDS - 8:
+                too_wide.append(
+                    Problem(
+                        source=rule.source,
+                        line=rule.line,
+                        code="too-many-values",
+                        message=f"rule {rule.id} reads {widest} values from one fact; "
+                        f"durable_rules holds at most {MAX_FIELDS} fields per fact",
+                        hint="split the rule, or use backend='python'",
+                    )
+                )
+                continue
             if len(compiled.owners) > MAX_PATTERNS:
                 too_wide.append(
                     Problem(

@@ -113,7 +113,9 @@ def encode(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return float(value) if value == value and abs(value) != float("inf") else None
+        if value != value or abs(value) == float("inf"):
+            return None
+        return float(value)
     if isinstance(value, date):
         return float(value.toordinal())
     if isinstance(value, str):
