@@ -119,6 +119,9 @@ def _build(text: str, offsets: _Offsets) -> SourceMap:
     starts.extend(match.end() for match in _NEWLINE.finditer(text))
     positions: dict[Path, Position] = {}
     for path, offset in offsets.items():
+        if offset >= len(text) or text[offset] in "\r\n":
+            # Damaged text can leave a scanner at a line's end; that places nothing.
+            continue
         line = bisect.bisect_right(starts, offset)
         positions[path] = Position(line, offset - starts[line - 1] + 1)
     return SourceMap(positions)
