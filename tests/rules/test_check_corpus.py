@@ -221,11 +221,6 @@ def test_found_keeps_an_excerpt_that_adds_to_the_message(
     assert problem["found"] == "\"e.opened > '2024-01-01'\""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found repeats the word the message already quotes, e.g. \"unknown name 'governence' "
-    "(found 'governence')\", \"'hgh' is not a valid severity (expected ..., found 'hgh')\"",
-)
 def test_found_is_not_a_repeat_of_the_message(capsys: pytest.CaptureFixture[str]) -> None:
     repeats = []
     for entry in corpus_entries():

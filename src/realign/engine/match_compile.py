@@ -241,13 +241,18 @@ class _RuleCompiler:
                 return owner, _NEVER_EXPR
             return owner, {_DR_OP[op]: {name: value}}
         other_owner, other = self.field(right)  # type: ignore[misc]
+        # durable_rules fails (error 311) when a test refers to a field the other
+        # fact lacks, where realign means "false"; so the field must be there first.
+        present = {"$ex": {other: 1}}
         if other_owner == owner:
-            return owner, {_DR_OP[op]: {name: {"$m": other}}}
+            return owner, {"$and": [present, {_DR_OP[op]: {name: {"$m": other}}}]}
         if nested:
             raise _Lift  # a join inside and/or cannot be placed on one pattern
         # A join: the test goes on whichever pattern comes later.
         if self.order(other_owner) > self.order(owner):
             owner, name, other_owner, other, op = other_owner, other, owner, name, ir.MIRRORED[op]
+            present = {"$ex": {other: 1}}
+        self.constraints.setdefault(other_owner, []).append(present)
         return owner, {_DR_OP[op]: {name: {self.alias(other_owner): other}}}
 
     # -- output -----------------------------------------------------------------------

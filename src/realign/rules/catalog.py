@@ -29,6 +29,7 @@ from .ruleset import (
     RuleSetFile,
     RuleSetHeader,
     RuleSpec,
+    bounds_problem,
     coerce_param,
     version_in_range,
 )
@@ -215,6 +216,17 @@ class _Builder:
                     )
                 )
                 continue
+            if (reason := bounds_problem(value, spec.min, spec.max)) is not None:
+                self.problems.append(
+                    Problem(
+                        source="<params>",
+                        code="range",
+                        message=f"param {name!r} is {reason}",
+                        path=(name,),
+                        found=repr(raw),
+                    )
+                )
+                continue
             out[name] = ParamValue(spec=spec, value=value, source=out[name].source, overridden=True)
         return out
 
@@ -245,8 +257,30 @@ class _Builder:
         actions = self.actions()
         specs = self.unique_rules()
         rule_ids = frozenset(spec.id for _, spec in specs)
-        for _, spec in specs:
+        emitters: dict[str, str] = {}
+        for file, spec in specs:
             for name, _text in spec.emit:
+                where = (*spec.path, "emit", name)
+                if name in emitters:
+                    self.add(
+                        file,
+                        where,
+                        f"rule {spec.id}: fact {name!r} is also emitted by rule {emitters[name]}",
+                        "duplicate",
+                        hint="each emitted fact has one rule that emits it",
+                    )
+                    continue
+                if self.vocab.has(name):
+                    self.add(
+                        file,
+                        where,
+                        f"rule {spec.id}: {name!r} is already a fact; "
+                        "an emitted fact needs a name of its own",
+                        "duplicate",
+                        hint="choose a new name, e.g. under a namespace of your own",
+                    )
+                    continue
+                emitters[name] = spec.id
                 # Emitted facts join the vocabulary, so later rules can read them.
                 self.vocab.add_derived(name, None)
         compiled: list[CompiledRule] = []

@@ -391,7 +391,6 @@ class _Reader:
                 f"{value!r} is not a valid {key}",
                 "value",
                 expected=f"one of {', '.join(choices)}",
-                found=repr(value),
                 hint=f"did you mean {guess!r}?" if guess else None,
             )
             return None
@@ -612,7 +611,7 @@ class _Reader:
                 )
                 out.append(broken)
                 continue
-            if (reason := _bounds(default, low, high)) is not None:
+            if (reason := bounds_problem(default, low, high)) is not None:
                 self.problem(
                     (*path, "default"),
                     f"the default of {name!r} is {reason}",
@@ -959,7 +958,7 @@ def coerce_param(kind: str, value: Any) -> tuple[Any, str | None]:
     return (value, None) if isinstance(value, str) else (None, "a string")
 
 
-def _bounds(value: Any, low: float | None, high: float | None) -> str | None:
+def bounds_problem(value: Any, low: float | None, high: float | None) -> str | None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
     if low is not None and value < low:

@@ -248,6 +248,11 @@ class Vocabulary:
 
     # -- queries --------------------------------------------------------------------
 
+    def has(self, name: str) -> bool:
+        """Whether *name* (``culture.gaps``, ``decisions[].latency_days``) is a known fact."""
+        container, _, field = _pattern(name).rpartition(".")
+        return field in self._fields.get(container, {}) or _pattern(name) in self._fields
+
     def fields(self, container: Type) -> Mapping[str, Type]:
         """The fields of a record, namespace or collection type (empty for others)."""
         path = _container_path(container)
