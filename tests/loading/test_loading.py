@@ -11,6 +11,7 @@ from typing import Any
 import pluggy
 import pytest
 
+import realign
 from realign import FactError, FactSource, Partnership, load_partnership
 from realign.loading.dump import jsonable
 from realign.model import MeetingType, PartnershipType
@@ -36,6 +37,15 @@ def test_bundled_examples_are_the_shared_golden_files(examples_dir: Path) -> Non
         pytest.skip("../shared is not beside this checkout")
     for name in EXAMPLES:
         assert (examples_dir / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+def test_the_vocabulary_probes_are_the_bundled_examples(examples_dir: Path) -> None:
+    # The engine learns the names of derived facts by enriching these copies,
+    # which ship inside the package where examples/ does not.
+    probes = Path(realign.__file__).parent / "rules" / "probes"
+    assert sorted(p.name for p in probes.glob("*.toml")) == sorted(EXAMPLES)
+    for name in EXAMPLES:
+        assert (probes / name).read_bytes() == (examples_dir / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
