@@ -64,7 +64,7 @@ def _load_toml(source: FactSource) -> RawFacts:
 _TOML_ADVICE = {
     "cannot overwrite a value": "a key is written twice in one table; keep one of them",
     "cannot declare": "a table is declared twice; merge the two",
-    "illegal character '\\n'": "a string is not closed on its line; add the closing quote",
+    "illegal character '\\n'": "add the closing quote",
     "invalid value": (
         'a value is missing or malformed: text needs quotes ("high"), a number a leading '
         "digit (0.5), a boolean is true or false"
@@ -94,15 +94,41 @@ def toml_problem(name: str, text: str, exc: tomllib.TOMLDecodeError) -> Problem:
     for start, advice in _TOML_ADVICE.items():
         if what.lower().startswith(start):
             hint = advice
+    lines = text.splitlines()
+    here = lines[line - 1] if 1 <= line <= len(lines) else ""
+    message = f"TOML syntax error: {what[:1].lower()}{what[1:]}"
+    if what.startswith("Illegal character '\\n'"):
+        message = "TOML syntax error: a string is not closed before the end of the line"
+    elif what.lower().startswith("cannot overwrite a value"):
+        # tomllib points past the value; the consultant needs the key and its first place.
+        key = here.split("=", 1)[0].strip()
+        first = _earlier_key(lines, line, key)
+        column = len(here) - len(here.lstrip()) + 1
+        message = f"TOML syntax error: {key!r} is set twice"
+        if first is not None:
+            hint = f"{key!r} is first set at line {first}; keep one of them"
+    elif "after a statement" in what and re.search(r"\d,\d", here):
+        hint = "write decimals with a point: 1.5, not 1,5"
     return Problem(
         source=name,
         code="syntax",
         line=line,
         column=column,
-        message=f"TOML syntax error: {what[:1].lower()}{what[1:]}",
+        message=message,
         found=_excerpt(text, line),
         hint=hint,
     )
+
+
+def _earlier_key(lines: list[str], line: int, key: str) -> int | None:
+    """The line, in the same table as *line*, where *key* was first set."""
+    for number in range(line - 1, 0, -1):
+        stripped = lines[number - 1].strip()
+        if stripped.startswith("["):
+            return None
+        if stripped.split("=", 1)[0].strip() == key and "=" in stripped:
+            return number
+    return None
 
 
 def _offset(text: str, line: int, column: int) -> int:
