@@ -34,7 +34,7 @@ from ..rules.types import Vocabulary
 from ..rules.values import Unknown, is_unknown
 from .evaluate import MAYBE, Context, Trace, evaluate_cond, evaluate_term, plain
 from .explain import RuleExplanation, explain_rule
-from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome
+from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome, requirements
 
 __all__ = ["Backend", "Engine", "RuleSetError"]
 
@@ -319,9 +319,12 @@ class Engine:
         diagnostics: list[str],
     ) -> dict[str, RuleOutcome]:
         facts: list[list[dict[str, Any]]] = [[] for _ in sessions]
+        uncertain: set[str] = set()
         for rule in rules:
-            chunk = facts[self._chunk_of[rule.id]]
-            chunk.extend(self._matches[rule.id].facts(ctx, bounds[rule.id]))
+            built, saw_unknown = self._matches[rule.id].facts(ctx, bounds[rule.id])
+            facts[self._chunk_of[rule.id]].extend(built)
+            if saw_unknown:
+                uncertain.add(rule.id)
         firings = [
             f for session, batch in zip(sessions, facts, strict=True) for f in session.run(batch)
         ]
@@ -336,6 +339,16 @@ class Engine:
         for rule in rules:
             if rule.id in combos:
                 out[rule.id] = RuleOutcome(rule.id, "fired", matches=tuple(sorted(combos[rule.id])))
+                continue
+            if rule.id not in uncertain:
+                # Nothing it read was unknown, so not firing means false: it passed,
+                # unless what failed was a requirement, which makes it not evaluable.
+                blocked = requirements(rule, ctx) if rule.requires else None
+                out[rule.id] = (
+                    RuleOutcome(rule.id, "not_evaluable", reasons=blocked)
+                    if blocked
+                    else RuleOutcome(rule.id, "passed")
+                )
                 continue
             outcome = python_outcome(rule, ctx)
             if outcome.status == "fired":

@@ -38,6 +38,7 @@ __all__ = ["CompiledMatch", "compile_rule", "encode"]
 
 _DR_OP = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _NEVER = {"k": "\u0000never"}  # no fact has this kind: the rule cannot fire
+_UNKNOWN = "\u0000unknown"  # marks, and is removed from, a fact that read an unknown value
 
 
 class _Lift(Exception):
@@ -68,8 +69,20 @@ class CompiledMatch:
     def kind(self, owner: tuple[str, ...]) -> str:
         return f"{self.name}#{'.'.join(owner)}"
 
-    def facts(self, ctx: Context, bound: Bound) -> Iterator[dict[str, Any]]:
-        """The facts of this rule for one assessment, with every slot computed."""
+    def facts(self, ctx: Context, bound: Bound) -> tuple[list[dict[str, Any]], bool]:
+        """The facts of this rule for one assessment, and whether any value read was unknown.
+
+        Every value a condition reads is a slot, so when none was unknown the
+        rule is two-valued: if durable_rules does not fire it, it passed.
+        """
+        saw_unknown = bound.unknown is not None
+        out = []
+        for fact in self._facts(ctx, bound):
+            saw_unknown = saw_unknown or fact.pop(_UNKNOWN, False)
+            out.append(fact)
+        return out, saw_unknown
+
+    def _facts(self, ctx: Context, bound: Bound) -> Iterator[dict[str, Any]]:
         by_owner: dict[tuple[str, ...], list[Slot]] = {}
         for slot in self.slots:
             by_owner.setdefault(slot.owner, []).append(slot)
@@ -98,6 +111,8 @@ class CompiledMatch:
                     encoded = encode(value)
                     if encoded is not None:
                         fact[slot.name] = encoded
+                    elif is_unknown(value):
+                        fact[_UNKNOWN] = True
                 yield fact
 
 
