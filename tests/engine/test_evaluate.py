@@ -290,7 +290,7 @@ def test_coalesce_and_known_handle_unknown(ev: Evaluator, small: FactSet) -> Non
     assert ev.cond(small, "known(partners[0].headcount)") is True
 
 
-def test_a_failing_function_is_unknown_and_reported(
+def test_a_failing_function_is_unknown_with_the_reason(
     vocabulary: Vocabulary, functions: dict[str, Function], small: FactSet
 ) -> None:
     def explode(value: float) -> float:
@@ -298,12 +298,11 @@ def test_a_failing_function_is_unknown_and_reported(
 
     broken = Function(name="explode", params=(NUMBER,), returns=NUMBER, impl=explode)
     evaluator = Evaluator(vocabulary, {**functions, "explode": broken})
-    errors: list[str] = []
-    ctx = Context(small, on_error=errors.append)
-    result = evaluator.cond(small, "explode(1) > 0", ctx=ctx)
+    # The failure is the reason the value is unknown; it is not a diagnostic, since
+    # the two backends evaluate different subsets of the values.
+    result = evaluator.cond(small, "explode(1) > 0", ctx=Context(small))
     assert len(reasons(result)) == 1
     assert "explode() failed" in next(iter(reasons(result)))
-    assert errors == [next(iter(reasons(result)))]
 
 
 # --- aggregates ------------------------------------------------------------------------

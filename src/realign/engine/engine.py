@@ -32,7 +32,7 @@ from ..rules.functions import Function
 from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
 from ..rules.values import Unknown, is_unknown
-from .evaluate import MAYBE, Context, Trace, evaluate_cond, evaluate_term, plain
+from .evaluate import MAYBE, Context, Located, Trace, evaluate_cond, evaluate_term, plain
 from .explain import RuleExplanation, explain_rule
 from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome, requirements
 
@@ -259,7 +259,6 @@ class Engine:
                     facts,
                     fired=fired_map(outcomes),
                     findings=finding_facts,
-                    on_error=diagnostics.append,
                 )
                 rules = [r for r in self.rules if r.stratum == stratum]
                 bounds = {rule.id: bind(rule, ctx) for rule in rules}
@@ -483,11 +482,22 @@ def maybe_finding(rule: CompiledRule) -> dict[str, Any]:
 def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int, ...]]:
     """Matches in the order of the facts they bind (by id), not of their place in the file."""
 
-    def key(combo: tuple[int, ...]) -> str:
+    def key(combo: tuple[int, ...]) -> tuple[str, str]:
         env = bound.env(combo)
-        return json.dumps([plain(env[name]) for name in bound.names], sort_keys=True, default=str)
+        named = json.dumps([plain(env[name]) for name in bound.names], sort_keys=True, default=str)
+        # Records without an id may share a key; their whole content breaks the tie.
+        whole = json.dumps(
+            [_content(env[name]) for name in bound.names], sort_keys=True, default=str
+        )
+        return named, whole
 
     return sorted(matches, key=key)
+
+
+def _content(value: Any) -> Any:
+    if isinstance(value, Located) and attrs.has(type(value.value)):
+        return attrs.asdict(value.value)
+    return plain(value)
 
 
 def _check(check: Any) -> Check:

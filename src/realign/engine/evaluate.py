@@ -10,8 +10,9 @@ against ``FactSet.unknown`` so that unknown never passes for false.
 
 from __future__ import annotations
 
+import math
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -74,14 +75,12 @@ class Context:
         *,
         fired: Mapping[str, bool | Unknown] | None = None,
         findings: Sequence[Mapping[str, Any]] = (),
-        on_error: Callable[[str], None] | None = None,
     ) -> None:
         self.facts = facts
         self.partnership = facts.partnership
         self.as_of: date = facts.partnership.assessment.as_of
         self.fired: Mapping[str, bool | Unknown] = fired or {}
         self.findings = findings
-        self.on_error = on_error
         self._namespaces: set[str] | None = None
 
     def namespaces(self) -> set[str]:
@@ -194,6 +193,11 @@ def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
                 return ctx.as_of
             if name == "findings":
                 return list(ctx.findings)
+            if not hasattr(ctx.partnership, name):
+                # A top-level name that only derived facts use (e.g. an emitted one).
+                if name in ctx.facts.derived:
+                    return ctx.derived(name)
+                return Located(None, name) if name in ctx.namespaces() else None
             return ctx.wrap(getattr(ctx.partnership, name), name)
         case ir.Get(obj=obj, name=name):
             return _get(evaluate_term(obj, ctx, env), name, ctx)
@@ -294,32 +298,38 @@ def _arith(op: str, left: Any, right: Any) -> Any:
     ):
         return None
     if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    if right == 0:
+        result = left + right
+    elif op == "-":
+        result = left - right
+    elif op == "*":
+        result = left * right
+    elif right == 0:
         return None  # no value, not a crash: a ratio of nothing is missing
-    if op == "/":
-        return left / right
-    return left % right
+    elif op == "/":
+        result = left / right
+    else:
+        result = left % right
+    return _finite(result)
+
+
+def _finite(value: Any) -> Any:
+    """A number too large for a float has no value (durable_rules and JSON have no infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _date_arith(op: str, left: Any, right: Any) -> Any:
     if isinstance(left, date) and isinstance(right, date):
         return (left - right).days if op == "-" else None
-    if isinstance(left, date) and isinstance(right, int | float) and op in "+-":
-        days = timedelta(days=int(right))
-        try:
+    try:
+        if isinstance(left, date) and isinstance(right, int | float) and op in "+-":
+            days = timedelta(days=int(right))
             return left + days if op == "+" else left - days
-        except OverflowError:
-            return None
-    if isinstance(right, date) and isinstance(left, int | float) and op == "+":
-        try:
+        if isinstance(right, date) and isinstance(left, int | float) and op == "+":
             return right + timedelta(days=int(left))
-        except OverflowError:
-            return None
+    except (OverflowError, ValueError):
+        return None  # no calendar date that far away
     return None
 
 
@@ -344,10 +354,10 @@ def _apply(term: ir.Apply, ctx: Context, env: Mapping[str, Any]) -> Any:
     try:
         result = function.impl(*values)
     except Exception as error:  # a function must not take the assessment down
-        reason = f"{function.name}() failed: {error!r}"
-        if ctx.on_error is not None:
-            ctx.on_error(reason)
-        return Unknown(frozenset({reason}))
+        # Its failure is the reason the value is unknown. It is not a diagnostic:
+        # the two backends evaluate different subsets of the values, and their
+        # output must not differ.
+        return Unknown(frozenset({f"{function.name}() failed: {error!r}"}))
     return _located(result, term.text) if isinstance(result, Mapping) else result
 
 
@@ -411,6 +421,12 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
         return merge_unknown(values)
     present = [v for v in values if v is not None]
     if func == "sum":
+        # fsum is exact, so the total does not depend on the order of the records.
+        if any(isinstance(v, float) for v in present):
+            try:
+                return _finite(math.fsum(present))
+            except OverflowError:
+                return None
         return sum(present)
     if not present:
         return None
@@ -418,9 +434,12 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
         return min(present)
     if func == "max":
         return max(present)
-    if func == "mean":
-        return statistics.fmean(present)
-    return float(statistics.median(present))
+    try:
+        if func == "mean":
+            return _finite(statistics.fmean(present))
+        return _finite(float(statistics.median(present)))
+    except OverflowError:
+        return None
 
 
 # --- conditions ------------------------------------------------------------------------

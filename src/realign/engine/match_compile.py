@@ -53,6 +53,8 @@ class Slot:
     owner: tuple[str, ...]  # () = the rule's context fact; (b,) a binding; (b, c) a combination
     term: ir.Term
     is_cond: bool = False
+    #: tested for true or false: durable_rules would take 1 for true, so only booleans go in
+    boolean: bool = False
 
 
 @attrs.frozen
@@ -109,6 +111,8 @@ class CompiledMatch:
                         else evaluate_term(term, ctx, env)
                     )
                     encoded = encode(value)
+                    if slot.boolean and not isinstance(encoded, bool):
+                        encoded = None
                     if encoded is not None:
                         fact[slot.name] = encoded
                     elif is_unknown(value):
@@ -148,7 +152,7 @@ class _RuleCompiler:
         self.binding_names = tuple(n for n, _ in rule.bindings)
         self.aliases = {n: f"b{i}" for i, n in enumerate(self.binding_names)}
         self.slots: list[Slot] = []
-        self.slot_index: dict[tuple[tuple[str, ...], ir.Term, bool], Slot] = {}
+        self.slot_index: dict[tuple[tuple[str, ...], ir.Term, bool, bool], Slot] = {}
         self.constraints: dict[tuple[str, ...], list[Any]] = {}
         self.never = False
 
@@ -173,10 +177,12 @@ class _RuleCompiler:
             return "c_" + "_".join(self.aliases[n] for n in owner)
         return "x"
 
-    def slot(self, owner: tuple[str, ...], term: ir.Term, *, is_cond: bool = False) -> str:
-        key = (owner, term, is_cond)
+    def slot(
+        self, owner: tuple[str, ...], term: ir.Term, *, is_cond: bool = False, boolean: bool = False
+    ) -> str:
+        key = (owner, term, is_cond, boolean)
         if key not in self.slot_index:
-            slot = Slot(f"s{len(self.slots)}", owner, term, is_cond)
+            slot = Slot(f"s{len(self.slots)}", owner, term, is_cond, boolean)
             self.slots.append(slot)
             self.slot_index[key] = slot
         return self.slot_index[key].name
@@ -207,11 +213,17 @@ class _RuleCompiler:
 
     def constraint(self, cond: ir.Cond, *, nested: bool = False) -> tuple[tuple[str, ...], Any]:
         match cond:
+            case ir.Truth(exact=False):
+                raise _Lift  # durable_rules takes 1 for true; only a boolean may be tested there
+            case ir.Cmp(kind=None):
+                raise _Lift  # kinds unknown: durable_rules compares mixed kinds as text
+            case ir.Cmp(kind="string", op=op) if op in ("<", "<=", ">", ">="):
+                raise _Lift  # durable_rules orders strings by their escaped JSON text
             case ir.Truth(term=term, expected=expected):
                 if isinstance(term, ir.Const):
                     return (), _ALWAYS if term.value is expected else _NEVER_EXPR
-                owner, name = self.field(term)  # type: ignore[misc]
-                return owner, {name: expected}
+                owner = self.owner_of(term)
+                return owner, {self.slot(owner, term, boolean=True): expected}
             case ir.Cmp(op=op, left=left, right=right):
                 return self.compare(op, left, right, nested=nested)
             case ir.And(items=items) | ir.Or(items=items):
@@ -287,7 +299,9 @@ class _RuleCompiler:
             tests: list[Any] = [{"k": kind}]
             if len(owner) > 1:
                 tests += [{f"i_{n}": {self.aliases[n]: f"i_{n}"}} for n in owner]
-            tests += self.constraints.get(owner, [])
+            # durable_rules ignores a join test that follows a nested $and/$or in the
+            # same pattern, so the joins go first.
+            tests += sorted(self.constraints.get(owner, []), key=_is_group)
             if self.never:
                 tests = [_NEVER]
             patterns.append({self.alias(owner): tests[0] if len(tests) == 1 else {"$and": tests}})
@@ -319,6 +333,10 @@ def _combine(key: str, exprs: Sequence[Any]) -> Any:
         if not live:
             return _NEVER_EXPR
     return live[0] if len(live) == 1 else {key: live}
+
+
+def _is_group(test: Any) -> bool:
+    return isinstance(test, dict) and ("$and" in test or "$or" in test)
 
 
 def _is_field_chain(term: ir.Term) -> bool:

@@ -167,6 +167,9 @@ class Cmp(Cond):
     op: str
     left: Term
     right: Term
+    #: the scalar kind both sides are known to have (number, string, date, boolean),
+    #: or None; only then may durable_rules compare them itself
+    kind: str | None = attrs.field(default=None, kw_only=True, eq=False)
 
 
 @attrs.frozen
@@ -175,6 +178,8 @@ class Truth(Cond):
 
     term: Term
     expected: bool = True
+    #: the term is known to be a boolean, so durable_rules may test it itself
+    exact: bool = attrs.field(default=False, kw_only=True, eq=False)
 
 
 def _not(text: str) -> str:
@@ -201,9 +206,9 @@ def negate(cond: Cond) -> Cond:
         case Or(items=items):
             return And(tuple(negate(c) for c in items), text=_not(cond.text))
         case Cmp(op=op, left=left, right=right):
-            return Cmp(NEGATED[op], left, right, text=_not(cond.text))
+            return Cmp(NEGATED[op], left, right, text=_not(cond.text), kind=cond.kind)
         case Truth(term=term, expected=expected):
-            return Truth(term, not expected, text=_not(cond.text))
+            return Truth(term, not expected, text=_not(cond.text), exact=cond.exact)
     raise TypeError(cond)
 
 

@@ -168,7 +168,7 @@ class Lowerer:
                 f"a condition must be true or false, but this is {_describe(typ)}",
                 hint="compare it with something, e.g. '... > 0'",
             )
-        return ir.Truth(term, True, text=text)
+        return ir.Truth(term, True, text=text, exact=typ == BOOL)
 
     def compare(self, node: syntax.Compare, local: dict[str, Type]) -> ir.Cond:
         left, lt = self.term(node.left, local)
@@ -190,13 +190,14 @@ class Lowerer:
                 self._check_enum_literals(node.left, elem)
             if isinstance(lt, EnumType):
                 self._check_enum_literals(node.right, lt)
+            rt = elem
         else:
             self._check_comparable(node, node.left, lt, node.right, rt, op)
             if isinstance(lt, EnumType):
                 self._check_enum_literals(node.right, lt)
             if isinstance(rt, EnumType):
                 self._check_enum_literals(node.left, rt)
-        return ir.Cmp(op, left, right, text=self.src(node))
+        return ir.Cmp(op, left, right, text=self.src(node), kind=_scalar_kind(lt, rt))
 
     def _check_comparable(
         self,
@@ -524,7 +525,10 @@ class Lowerer:
             types.append(typ)
         returns = function.returns
         if name == "coalesce":
-            returns = next((t for t in types if t not in (ANY, NULL)), ANY)
+            # The result is one of the arguments: its type is theirs only if they agree.
+            known = {str(t) for t in types if t not in (ANY, NULL)}
+            given = next((t for t in types if t not in (ANY, NULL)), ANY)
+            returns = given if len(known) == 1 and ANY not in types else ANY
         elif name in ("first", "last") and types and isinstance(types[0], ListType):
             returns = types[0] if len(args) == 2 else types[0].elem
         return ir.Apply(function, tuple(lowered), text=text), returns
@@ -578,6 +582,18 @@ class Lowerer:
         raise self.fail(
             node, f"{name}() takes one list, or a comprehension like {name}(x in xs where ...)"
         )
+
+
+def _scalar_kind(left: Type, right: Type) -> str | None:
+    """The scalar kind two compared sides share, when the types say so for certain."""
+
+    def kind(t: Type) -> str | None:
+        if isinstance(t, EnumType) or t == STRING:
+            return "string"
+        return {NUMBER: "number", DATE: "date", BOOL: "boolean"}.get(t)
+
+    a, b = kind(left), kind(right)
+    return a if a is not None and a == b else None
 
 
 def _accepts(want: Type, got: Type) -> bool:

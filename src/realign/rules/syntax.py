@@ -518,7 +518,9 @@ class _Parser:
             )
         if name.text in AGGREGATES and self._comprehension_ahead():
             value: Node | None = None
-            if not (self.tok.kind == "name" and self.peek().text == "in"):
+            # A 'for' at this level means the value comes first, even one that
+            # starts like a variable: all(n in [1, 2] for n in xs).
+            if self._for_at_depth_zero():
                 value = self.expr()
                 self.expect("for", "'for'")
             return self.comprehension_body(name.text, name.start, value=value, closing=True)
@@ -533,8 +535,13 @@ class _Parser:
 
     def _comprehension_ahead(self) -> bool:
         """Whether the call's arguments read ``[value for] NAME in ...`` at depth zero."""
-        if self.tok.kind == "name" and self.tok.text not in KEYWORDS and self.peek().text == "in":
+        if self._for_at_depth_zero():
             return True
+        return (
+            self.tok.kind == "name" and self.tok.text not in KEYWORDS and self.peek().text == "in"
+        )
+
+    def _for_at_depth_zero(self) -> bool:
         depth = 0
         for tok in self.tokens[self.i :]:
             if tok.kind == "end":
