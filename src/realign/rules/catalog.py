@@ -171,6 +171,12 @@ class _Builder:
 
     # -- params -----------------------------------------------------------------------
 
+    def override_problem(self, name: str, code: str, message: str, **details: Any) -> None:
+        """A problem with a param given to the engine or on the command line, not in a file."""
+        self.problems.append(
+            Problem(source="<params>", code=code, message=message, path=(name,), **details)
+        )
+
     def params(self) -> dict[str, ParamValue]:
         out: dict[str, ParamValue] = {}
         for file in self.files:
@@ -190,14 +196,11 @@ class _Builder:
             if name not in out:
                 guess = closest(name, out)
                 known = ", ".join(sorted(out)) or "none"
-                self.problems.append(
-                    Problem(
-                        source="<params>",
-                        code="unknown-param",
-                        message=f"no param {name!r} to override",
-                        path=(name,),
-                        hint=f"did you mean {guess!r}?" if guess else f"the params are: {known}",
-                    )
+                self.override_problem(
+                    name,
+                    "unknown-param",
+                    f"no param {name!r} to override",
+                    hint=f"did you mean {guess!r}?" if guess else f"the params are: {known}",
                 )
                 continue
             spec = out[name].spec
@@ -205,26 +208,20 @@ class _Builder:
                 continue  # its own error is reported already
             value, error = coerce_param(spec.type, _from_text(spec.type, raw))
             if error:
-                self.problems.append(
-                    Problem(
-                        source="<params>",
-                        code="type",
-                        message=f"param {name!r} is {_article(spec.type)} {spec.type}",
-                        path=(name,),
-                        expected=error,
-                        found=repr(raw),
-                    )
+                self.override_problem(
+                    name,
+                    "type",
+                    f"param {name!r} is {_article(spec.type)} {spec.type}",
+                    expected=error,
+                    found=repr(raw),
                 )
                 continue
             if (reason := bounds_problem(value, spec.min, spec.max)) is not None:
-                self.problems.append(
-                    Problem(
-                        source="<params>",
-                        code="range",
-                        message=f"param {name!r} is {reason}",
-                        path=(name,),
-                        found=repr(raw),
-                    )
+                self.override_problem(
+                    name,
+                    "range",
+                    f"param {name!r} is {reason}",
+                    found=repr(raw),
                 )
                 continue
             out[name] = ParamValue(spec=spec, value=value, source=out[name].source, overridden=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -627,29 +627,36 @@ class _Reader:
             )
         return out
 
-    def rules(self, data: Mapping[str, Any]) -> list[RuleSpec]:
-        items = data.get("rules", [])
+    def tables(
+        self, data: Mapping[str, Any], key: str
+    ) -> Iterator[tuple[int, Path_, dict[str, Any]]]:
+        """The tables of the array of tables *key*, each with its index and path."""
+        items = data.get(key, [])
         if not isinstance(items, list):
             self.problem(
-                ("rules",),
-                "rules must be an array of tables",
+                (key,),
+                f"{key} must be an array of tables",
                 "type",
-                expected="[[rules]] tables",
+                expected=f"[[{key}]] tables",
                 found=_found(items),
             )
-            return []
-        out = []
+            return
         for index, table in enumerate(items):
-            path: Path_ = ("rules", index)
+            path: Path_ = (key, index)
             if not isinstance(table, dict):
                 self.problem(
                     path,
-                    "each rule is a table",
+                    f"each entry of {key} is a table",
                     "type",
-                    expected="a [[rules]] table",
+                    expected=f"a [[{key}]] table",
                     found=_found(table),
                 )
                 continue
+            yield index, path, table
+
+    def rules(self, data: Mapping[str, Any]) -> list[RuleSpec]:
+        out = []
+        for index, path, table in self.tables(data, "rules"):
             if isinstance(table.get("id"), str):
                 self.rule_ids[index] = table["id"]
             rule = self.rule(table, path)
@@ -835,28 +842,8 @@ class _Reader:
         return tuple(out)
 
     def actions(self, data: Mapping[str, Any]) -> list[ActionSpec]:
-        items = data.get("actions", [])
-        if not isinstance(items, list):
-            self.problem(
-                ("actions",),
-                "actions must be an array of tables",
-                "type",
-                expected="[[actions]] tables",
-                found=_found(items),
-            )
-            return []
         out = []
-        for index, table in enumerate(items):
-            path: Path_ = ("actions", index)
-            if not isinstance(table, dict):
-                self.problem(
-                    path,
-                    "each action is a table",
-                    "type",
-                    expected="an [[actions]] table",
-                    found=_found(table),
-                )
-                continue
+        for _, path, table in self.tables(data, "actions"):
             self.keys(table, "action", path)
             ident = self.want(
                 table,
