@@ -465,9 +465,14 @@ def build_pools(facts: FactSet) -> dict[str, tuple[Any, ...]]:
                 elif value is not None:
                     out.setdefault(f"{collection}.{name}", set()).add(value)
     for path in ROOTS:
+        node: Any = facts.partnership
+        for part in path.split("."):
+            node = getattr(node, part, None)
         derived = facts.derived.get(path)
-        if derived is not None and derived.known and derived.value is not None:
-            out.setdefault(path, set()).add(_plain(derived.value))
+        if node is None and derived is not None and derived.known:
+            node = derived.value
+        if node is not None:
+            out.setdefault(path, set()).add(_plain(node))
     for key in ("partners", "objectives", "kpis", "market_signals", "meetings"):
         out[key] = {r.id for r in _records(facts, key)}
     return {k: tuple(sorted(v, key=repr)) for k, v in out.items() if v}
