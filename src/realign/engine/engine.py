@@ -152,7 +152,12 @@ class Engine:
         if self.catalog.errors:
             raise RuleSetError(self.catalog.problems)
         self.rules: tuple[CompiledRule, ...] = tuple(r for r in self.catalog.rules if r.enabled)
-        self._strata = sorted({r.stratum for r in self.rules})
+        strata: dict[int, list[CompiledRule]] = {}
+        for rule in self.rules:
+            strata.setdefault(rule.stratum, []).append(rule)
+        self._strata: list[tuple[int, tuple[CompiledRule, ...]]] = [
+            (level, tuple(rules)) for level, rules in sorted(strata.items())
+        ]
         self._matches: dict[str, Any] = {}
         self._matchers: list[Any] = []
         self._chunk_of: dict[str, int] = {}
@@ -254,13 +259,12 @@ class Engine:
         for session in sessions:
             session.__enter__()
         try:
-            for stratum in self._strata:
+            for _, rules in self._strata:
                 ctx = Context(
                     facts,
                     fired=fired_map(outcomes),
                     findings=finding_facts,
                 )
-                rules = [r for r in self.rules if r.stratum == stratum]
                 bounds = {rule.id: bind(rule, ctx) for rule in rules}
                 if sessions:
                     decided = self._match(sessions, rules, bounds, ctx, diagnostics)

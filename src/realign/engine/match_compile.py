@@ -21,6 +21,7 @@ fact and loop.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
@@ -68,6 +69,14 @@ class CompiledMatch:
     slots: tuple[Slot, ...]
     owners: tuple[tuple[str, ...], ...]  # every fact kind the rule needs, in pattern order
 
+    @functools.cached_property
+    def slots_of(self) -> dict[tuple[str, ...], tuple[Slot, ...]]:
+        """The slots of each fact kind, grouped once per engine, not per assessment."""
+        grouped: dict[tuple[str, ...], list[Slot]] = {}
+        for slot in self.slots:
+            grouped.setdefault(slot.owner, []).append(slot)
+        return {owner: tuple(slots) for owner, slots in grouped.items()}
+
     def kind(self, owner: tuple[str, ...]) -> str:
         return f"{self.name}#{'.'.join(owner)}"
 
@@ -85,12 +94,9 @@ class CompiledMatch:
         return out, saw_unknown
 
     def _facts(self, ctx: Context, bound: Bound) -> Iterator[dict[str, Any]]:
-        by_owner: dict[tuple[str, ...], list[Slot]] = {}
-        for slot in self.slots:
-            by_owner.setdefault(slot.owner, []).append(slot)
         names = bound.names
         for owner in self.owners:
-            slots = by_owner.get(owner, [])
+            slots = self.slots_of.get(owner, ())
             positions = [names.index(n) for n in owner]
             ranges = [range(len(bound.items[p])) for p in positions]
             for combo in itertools.product(*ranges):
