@@ -212,7 +212,8 @@ def smallest_change(check: Check) -> Change | None:
     elif op in ("in", "not in"):
         note = f"it would need to be {'one' if op == 'in' else 'none'} of {_short(threshold)}"
     elif _number(actual) and _number(threshold):
-        whole = float(actual).is_integer() and float(threshold).is_integer()
+        # Only whole-number values (counts, days) step by one; a 4.0 on a 1-5 scale may be 2.9.
+        whole = isinstance(actual, int) and float(threshold).is_integer()
         step = 1 if whole else 0
         needed = {
             ">": threshold + step,
@@ -226,8 +227,9 @@ def smallest_change(check: Check) -> Change | None:
         else:
             change = _round(needed - actual)
             if op in ("<", ">") and not whole:
+                # On a continuous scale the boundary itself is not enough; say so.
                 where = "just above" if op == ">" else "just below"
-                note = f"{where} {threshold}: a change of a little more than {change:+g}"
+                note = f"{where} {threshold} (it is {actual:g}): a change past {change:+g}"
             else:
                 note = f"{needed}: a change of {change:+g}"
     elif (
