@@ -28,7 +28,6 @@ __all__ = [
     "Context",
     "MAYBE",
     "Located",
-    "TRUE_FALSE",
     "Trace",
     "evaluate_cond",
     "evaluate_term",
@@ -37,7 +36,6 @@ __all__ = [
     "plain",
 ]
 
-TRUE_FALSE = (True, False)
 #: Key of a record whose membership in its collection is unknown.
 MAYBE = "__maybe__"
 
@@ -81,17 +79,9 @@ class Context:
         self.as_of: date = facts.partnership.assessment.as_of
         self.fired: Mapping[str, bool | Unknown] = fired or {}
         self.findings = findings
-        self._namespaces: set[str] | None = None
 
-    def namespaces(self) -> set[str]:
-        if self._namespaces is None:
-            spaces: set[str] = set()
-            for name in self.facts.derived:
-                parts = name.split(".")
-                for end in range(1, len(parts)):
-                    spaces.add(".".join(parts[:end]))
-            self._namespaces = spaces
-        return self._namespaces
+    def namespaces(self) -> frozenset[str]:
+        return self.facts.namespaces
 
     def wrap(self, value: Any, path: str) -> Any:
         """A stated value at *path*: unknown when the fact file could not say."""

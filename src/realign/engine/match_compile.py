@@ -198,8 +198,6 @@ class _RuleCompiler:
         if isinstance(term, ir.Const):
             return None
         owner = self.owner_of(term)
-        if len(owner) == 1 and _is_field_chain(term):
-            return owner, self.slot(owner, term)
         return owner, self.slot(owner, term)
 
     # -- conditions -------------------------------------------------------------------
@@ -343,12 +341,6 @@ def _combine(key: str, exprs: Sequence[Any]) -> Any:
 
 def _is_group(test: Any) -> bool:
     return isinstance(test, dict) and ("$and" in test or "$or" in test)
-
-
-def _is_field_chain(term: ir.Term) -> bool:
-    while isinstance(term, ir.Get):
-        term = term.obj
-    return isinstance(term, ir.Var)
 
 
 def compile_rule(rule: CompiledRule, name: str) -> CompiledMatch:

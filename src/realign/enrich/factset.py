@@ -83,6 +83,16 @@ class FactSet:
         return None
 
     @functools.cached_property
+    def namespaces(self) -> frozenset[str]:
+        """Every proper prefix of a derived fact's name: ``governance.sponsors`` and so on."""
+        spaces: set[str] = set()
+        for name in self.derived:
+            parts = name.split(".")
+            for end in range(1, len(parts)):
+                spaces.add(".".join(parts[:end]))
+        return frozenset(spaces)
+
+    @functools.cached_property
     def _unknown_heads(self) -> frozenset[str]:
         return frozenset(_head(path) for path in self.unknown)
 

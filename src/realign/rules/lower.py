@@ -35,7 +35,7 @@ from .types import (
     compatible,
 )
 
-__all__ = ["BUILTIN_CONSTANTS", "Issue", "Lowerer", "Param", "ResolvedParam"]
+__all__ = ["BUILTIN_CONSTANTS", "Issue", "Lowerer", "ResolvedParam"]
 
 #: The standard windows of the domain, in days, usable in every condition.
 BUILTIN_CONSTANTS: Mapping[str, int] = {"Q": 91, "H": 182, "Y": 365}
@@ -61,9 +61,6 @@ class Issue:
 class ResolvedParam:
     type: Type
     value: Any
-
-
-Param = ResolvedParam
 
 
 class LoweringFailed(Exception):

@@ -18,22 +18,26 @@ from typing import Any
 import attrs
 
 from ..errors import Problem, closest
-from ..loading._positions import Position, SourceMap, toml_source_map
+from ..loading._positions import SourceMap, toml_source_map
 from ..loading.builtin_loaders import toml_problem
 from .types import SEVERITIES
 
 __all__ = [
     "AREAS",
-    "PARAM_TYPES",
     "ActionSpec",
     "ConditionText",
+    "PARAM_TYPES",
     "ParamSpec",
     "RuleSetFile",
     "RuleSetHeader",
     "RuleSpec",
+    "bounds_problem",
+    "coerce_param",
     "load_ruleset_file",
     "parse_ruleset_text",
     "ruleset_files",
+    "value_column",
+    "version_in_range",
 ]
 
 #: The six areas of DOMAIN §2, in report order.
@@ -1028,6 +1032,3 @@ def _found(value: Any) -> str:
 
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
-
-
-__all__ += ["Position", "coerce_param", "version_in_range"]

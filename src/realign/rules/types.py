@@ -14,7 +14,7 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -306,10 +306,3 @@ def _is_mapping(origin: Any) -> bool:
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
-
-
-def derived_vocabulary(samples: Iterable[tuple[str, Any]]) -> Vocabulary:
-    vocab = Vocabulary()
-    for name, value in samples:
-        vocab.add_derived(name, value)
-    return vocab
