@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
 from rich.console import Console
 
 from ._version import __version__
@@ -29,6 +30,8 @@ from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
 from .schema import facts_schema
+from .testcases import load_test_file, run_tests, test_files
+from .testcases.report import print_test_run
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "main"]
 
@@ -128,6 +131,38 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
     assess.add_argument("--no-color", action="store_true", help="plain output without colour")
     assess.set_defaults(handler=cmd_assess)
+
+    test = commands.add_parser(
+        "test", help="run rule-set test cases (*.test.toml) and report rule coverage"
+    )
+    test.add_argument(
+        "paths",
+        nargs="*",
+        default=["rulesets"],
+        metavar="PATH",
+        help="a directory of rule sets and their *.test.toml cases, or test files "
+        "(default: rulesets)",
+    )
+    test.add_argument(
+        "--ruleset",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also load this rule-set file or directory (repeatable)",
+    )
+    test.add_argument("--format", choices=("text", "json"), default="text")
+    test.add_argument("--backend", choices=("durable_rules", "python"), default="durable_rules")
+    test.add_argument(
+        "--min-coverage",
+        type=float,
+        default=100.0,
+        metavar="PCT",
+        help="exit 1 when fewer than PCT%% of the rules were seen firing, or seen not "
+        "firing (default: 100)",
+    )
+    test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    test.add_argument("--no-color", action="store_true", help="plain output without colour")
+    test.set_defaults(handler=cmd_test)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("facts",), help="which schema")
@@ -272,6 +307,40 @@ def cmd_assess(args: argparse.Namespace) -> int:
         if any(severity_rank(f.severity) >= bar for a in assessments for f in a.findings):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    rulesets: list[Path] = []
+    tests: list[Path] = []
+    for name in args.paths:
+        path = Path(name)
+        if path.is_dir():
+            rulesets.extend(ruleset_files(path))
+            tests.extend(test_files(path))
+        elif path.name.endswith(".test.toml") and path.is_file():
+            tests.append(path)
+            rulesets.extend(ruleset_files(path.parent))
+        else:
+            msg = f"{name}: not a directory or a *.test.toml file"
+            raise UsageError(msg)
+    rulesets = sorted(set(rulesets) | set(_ruleset_paths(args.ruleset)))
+    files = [load_test_file(p) for p in sorted(set(tests))]
+    problems = [p for f in files for p in f.problems]
+    if not files:
+        msg = f"no *.test.toml files in {', '.join(args.paths)}"
+        raise UsageError(msg)
+    run = run_tests(rulesets, files, backend=args.backend)
+    problems.extend(run.problems)
+    run = attrs.evolve(run, problems=tuple(problems))
+    if args.format == "json":
+        sys.stdout.write(run.to_json())
+    else:
+        print_test_run(_console(args), run, verbose=args.verbose)
+    if problems:
+        return EXIT_BAD_INPUT
+    bar = args.min_coverage / 100
+    low = run.coverage_ratio("fires") < bar or run.coverage_ratio("passes") < bar
+    return EXIT_FINDINGS if run.failed or low else EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

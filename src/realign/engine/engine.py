@@ -371,8 +371,12 @@ class Engine:
         evidence = []
         matches = ordered(outcome.matches, bound)
         count = len(matches)
+        actions = list(rule.actions)
         for combo in matches:
             env = bound.env(combo)
+            for cond, named in rule.actions_if:
+                if evaluate_cond(cond, ctx, {**env, "matches": count}) is True:
+                    actions.extend(a for a in named if a not in actions)
             trace: Trace = []
             for cond in rule.conditions:
                 evaluate_cond(cond, ctx, env, trace)
@@ -393,7 +397,7 @@ class Engine:
             message=self._message(rule, ctx, first),
             evidence=tuple(evidence),
             # An info finding is noted only; it recommends nothing (DOMAIN §4.6).
-            actions=() if severity == "info" else rule.actions,
+            actions=() if severity == "info" else tuple(actions),
             conditions=tuple(c.text for c in rule.conditions),
             params={name: plain(self.catalog.params[name].value) for name in rule.params},
             rationale=rule.rationale,

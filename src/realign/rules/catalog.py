@@ -62,6 +62,7 @@ class CompiledRule:
     requires: tuple[tuple[ir.Cond, str], ...]
     when: tuple[ir.Cond, ...]
     severity_if: tuple[tuple[ir.Cond, str], ...] = ()
+    actions_if: tuple[tuple[ir.Cond, tuple[str, ...]], ...] = ()
     message: tuple[MessagePart, ...] = ()
     rationale: str = ""
     sources: tuple[str, ...] = ()
@@ -287,6 +288,7 @@ class _Builder:
             rule, used = self.rule(file, spec, resolved, rule_ids, actions)
             used_params |= used
             used_actions |= set(spec.actions)
+            used_actions |= {a for _, listed in spec.actions_if for a in listed}
             if rule is not None:
                 compiled.append(rule)
         compiled = self.strata(compiled, {spec.id: (file, spec) for file, spec in specs})
@@ -372,12 +374,18 @@ class _Builder:
                 if hint
                 else "a plugin's own area is allowed, but it is not scored with the standard ones",
             )
-        for index, action in enumerate(spec.actions):
+        listed = [((*spec.path, "actions", i), a) for i, a in enumerate(spec.actions)]
+        listed += [
+            ((*spec.path, "actions_if", i, "actions", j), a)
+            for i, (_, named) in enumerate(spec.actions_if)
+            for j, a in enumerate(named)
+        ]
+        for where, action in listed:
             if action not in actions:
                 guess = closest(action, actions)
                 self.add(
                     file,
-                    (*spec.path, "actions", index),
+                    where,
                     f"rule {spec.id}: unknown action {action!r}",
                     "unknown-action",
                     hint=f"did you mean {guess!r}?"
@@ -454,6 +462,13 @@ class _Builder:
                 ok = False
                 continue
             severity_if.append((cond, severity))
+        actions_if: list[tuple[ir.Cond, tuple[str, ...]]] = []
+        for text, named in spec.actions_if:
+            cond = self._lower(file, spec, text, severity_lowerer)
+            if cond is None:
+                ok = False
+                continue
+            actions_if.append((cond, named))
         message = self.message(file, spec, lowerer)
         emit: list[tuple[str, ir.Term]] = []
         for name, text in spec.emit:
@@ -476,6 +491,7 @@ class _Builder:
             requires=tuple(requires),
             when=tuple(when),
             severity_if=tuple(severity_if),
+            actions_if=tuple(actions_if),
             message=message or (),
             rationale=spec.rationale,
             sources=spec.sources,
@@ -561,7 +577,11 @@ class _Builder:
         for rule in rules:
             fired: set[str] = set()
             reads = False
-            for cond in (*rule.conditions, *(c for c, _ in rule.severity_if)):
+            for cond in (
+                *rule.conditions,
+                *(c for c, _ in rule.severity_if),
+                *(c for c, _ in rule.actions_if),
+            ):
                 f, r = ir.rules_referenced(cond)
                 fired |= f
                 reads = reads or r

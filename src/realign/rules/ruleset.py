@@ -103,6 +103,8 @@ class RuleSpec:
     bindings: tuple[tuple[str, ConditionText], ...] = ()
     requires: tuple[tuple[ConditionText, str | None], ...] = ()
     severity_if: tuple[tuple[ConditionText, str], ...] = ()
+    #: actions recommended only when their condition holds for some evidence
+    actions_if: tuple[tuple[ConditionText, tuple[str, ...]], ...] = ()
     message: ConditionText | None = None
     rationale: str = ""
     sources: tuple[str, ...] = ()
@@ -242,6 +244,7 @@ _SECTIONS = {
         "for",
         "requires",
         "severity_if",
+        "actions_if",
         "message",
         "rationale",
         "sources",
@@ -252,6 +255,7 @@ _SECTIONS = {
     },
     "requires": {"when", "reason"},
     "severity_if": {"when", "severity"},
+    "actions_if": {"when", "actions"},
     "action": {
         "id",
         "title",
@@ -680,6 +684,7 @@ class _Reader:
         bindings = self.bindings(table, path)
         requires = self.requires(table, path)
         severity_if = self.severity_if(table, path)
+        actions_if = self.actions_if(table, path)
         message = None
         if "message" in table:
             message = self.condition(table["message"], (*path, "message"))
@@ -718,6 +723,7 @@ class _Reader:
             bindings=bindings,
             requires=requires,
             severity_if=severity_if,
+            actions_if=actions_if,
             message=message,
             rationale=rationale,
             sources=sources,
@@ -843,6 +849,35 @@ class _Reader:
             text = self.condition(item["when"], (*item_path, "when"))
             if text and severity:
                 out.append((text, severity))
+        return tuple(out)
+
+    def actions_if(
+        self, table: Mapping[str, Any], path: Path_
+    ) -> tuple[tuple[ConditionText, tuple[str, ...]], ...]:
+        value = self.want(
+            table, "actions_if", path, list, "an array of { when, actions } tables", default=[]
+        )
+        out = []
+        for index, item in enumerate(value):
+            item_path = (*path, "actions_if", index)
+            if not isinstance(item, dict):
+                self.problem(
+                    item_path,
+                    "each entry is a { when, actions } table",
+                    "type",
+                    found=_found(item),
+                )
+                continue
+            self.keys(item, "actions_if", item_path)
+            actions = self.strings(item, "actions", item_path)
+            if "actions" not in item:
+                self.problem(item_path, "missing required key 'actions'", "missing")
+            if "when" not in item:
+                self.problem(item_path, "missing required key 'when'", "missing")
+                continue
+            text = self.condition(item["when"], (*item_path, "when"))
+            if text and actions:
+                out.append((text, actions))
         return tuple(out)
 
     def actions(self, data: Mapping[str, Any]) -> list[ActionSpec]:
