@@ -16,6 +16,7 @@ import attrs
 from ._version import __version__
 from .enrich.factset import FactSet
 from .rules.types import SEVERITIES
+from .scoring import AreaScore, Coverage, OverallScore, PlanItem
 
 __all__ = [
     "SCHEMA_ID",
@@ -128,10 +129,9 @@ class NotEvaluable:
 
 @attrs.frozen(kw_only=True)
 class Assessment:
-    """Findings, rules not evaluable, rules passed, and diagnostics for one partnership.
+    """Findings, rules not evaluable, rules passed, scores, the plan and diagnostics.
 
-    ``areas``, ``overall`` and ``plan`` are filled in by scoring; an engine
-    without a scoring model leaves them empty.
+    ``areas``, ``overall``, ``plan`` and ``coverage`` come from scoring (DOMAIN §4).
     """
 
     facts: FactSet = attrs.field(eq=False, repr=False)
@@ -139,9 +139,13 @@ class Assessment:
     not_evaluable: tuple[NotEvaluable, ...]
     passed: tuple[str, ...]
     diagnostics: tuple[str, ...] = ()
-    areas: Mapping[str, Any] = attrs.field(factory=dict)
-    overall: Mapping[str, Any] | None = None
-    plan: tuple[Mapping[str, Any], ...] = ()
+    areas: Mapping[str, AreaScore] = attrs.field(factory=dict)
+    overall: OverallScore | None = None
+    plan: tuple[PlanItem, ...] = ()
+    coverage: Coverage | None = None
+    #: the rule sets that ran, as (id, version), and the scoring model's catalog version
+    rulesets: tuple[tuple[str, str], ...] = ()
+    catalog_version: str | None = None
 
     @property
     def fired(self) -> tuple[str, ...]:
@@ -164,12 +168,17 @@ class Assessment:
                 "as_of": header.as_of.isoformat(),
                 "period": header.period,
             },
+            "catalog": {
+                "version": self.catalog_version,
+                "rulesets": [{"id": i, "version": v} for i, v in self.rulesets],
+            },
             "findings": [f.to_dict() for f in self.findings],
             "not_evaluable": [n.to_dict() for n in self.not_evaluable],
             "passed": list(self.passed),
-            "areas": dict(self.areas),
-            "overall": dict(self.overall) if self.overall is not None else None,
-            "plan": [dict(p) for p in self.plan],
+            "areas": {name: area.to_dict() for name, area in self.areas.items()},
+            "overall": self.overall.to_dict() if self.overall is not None else None,
+            "coverage": self.coverage.to_dict() if self.coverage is not None else None,
+            "plan": [p.to_dict() for p in self.plan],
             "diagnostics": list(self.diagnostics),
         }
 

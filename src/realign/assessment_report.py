@@ -1,4 +1,4 @@
-"""The terminal report of an assessment: findings by severity with their evidence."""
+"""The terminal report of an assessment: areas with lights, findings with evidence, the plan."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ from .assessment import Assessment, Evidence
 __all__ = ["print_assessment"]
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_LIGHT = {"green": "green", "amber": "yellow", "red": "bold red", "unknown": "dim"}
+_AREA_TITLES = {
+    "governance": "Governance",
+    "culture": "Culture",
+    "market": "Market drift",
+    "alignment": "Initial alignment & execution",
+    "early_warning": "Early warning",
+    "continuous": "Continuous alignment",
+}
 
 
 def _short(value: Any) -> str:
@@ -42,6 +51,13 @@ def print_assessment(console: Console, assessment: Assessment, *, source: str, r
         f"{len(assessment.findings)} findings, {len(assessment.passed)} passed, "
         f"{len(assessment.not_evaluable)} not evaluable; {evaluated} of {rules} rules evaluated"
     )
+    coverage = assessment.coverage
+    if coverage is not None and coverage.low_confidence:
+        console.print(
+            f"LOW CONFIDENCE: only {coverage.ratio:.0%} of the rules could be evaluated",
+            style="bold yellow",
+        )
+    _print_areas(console, assessment)
     if assessment.findings:
         table = Table(show_lines=False, expand=False)
         table.add_column("severity")
@@ -68,5 +84,74 @@ def print_assessment(console: Console, assessment: Assessment, *, source: str, r
         console.print("Not evaluable:")
         for skipped in assessment.not_evaluable:
             console.print(f"  {skipped.rule}: {skipped.reason}")
+    _print_plan(console, assessment)
     for diagnostic in assessment.diagnostics:
         console.print(f"diagnostic: {diagnostic}")
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def _print_areas(console: Console, assessment: Assessment) -> None:
+    if not assessment.areas or assessment.overall is None:
+        return
+    table = Table(title="Area health", title_justify="left")
+    table.add_column("area")
+    table.add_column("score", justify="right")
+    table.add_column("light")
+    table.add_column("trend")
+    table.add_column("findings", justify="right")
+    table.add_column("evaluated", justify="right")
+    for name, area in assessment.areas.items():
+        table.add_row(
+            _AREA_TITLES.get(name, name),
+            _score(area.score),
+            area.light,
+            area.trend or "",
+            str(area.findings),
+            f"{area.evaluated}/{area.rules}",
+            style=_LIGHT.get(area.light),
+        )
+    overall = assessment.overall
+    light = overall.light + (f" (capped: {overall.capped_by})" if overall.capped_by else "")
+    table.add_row(
+        "Overall",
+        _score(overall.score),
+        light,
+        overall.trend or "",
+        "",
+        "",
+        style=_LIGHT.get(overall.light),
+    )
+    console.print(table)
+
+
+def _print_plan(console: Console, assessment: Assessment) -> None:
+    if not assessment.plan:
+        return
+    table = Table(title="Realignment plan", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("action")
+    table.add_column("priority")
+    table.add_column("effort")
+    table.add_column("horizon", justify="right")
+    table.add_column("because")
+    for item in assessment.plan:
+        if item.tier != "plan":
+            continue
+        table.add_row(
+            str(item.rank),
+            f"{item.action} {item.title}",
+            item.priority,
+            item.effort or "",
+            f"{item.horizon_days} d" if item.horizon_days is not None else "",
+            ", ".join(item.because),
+            style=_STYLE.get(item.priority),
+        )
+    console.print(table)
+    backlog = [item for item in assessment.plan if item.tier != "plan"]
+    if backlog:
+        console.print(
+            "Backlog: " + ", ".join(f"{item.action} ({item.priority})" for item in backlog)
+        )

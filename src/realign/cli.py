@@ -123,6 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="the matcher: durable_rules (default) or the pure Python evaluator",
     )
     assess.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULE-OR-PREFIX",
+        help="run only these rules, by id or id prefix such as GOV or CUL-0 (repeatable)",
+    )
+    assess.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULE-OR-PREFIX",
+        help="do not run these rules, by id or id prefix (repeatable)",
+    )
+    assess.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         metavar="SEVERITY",
@@ -272,10 +286,13 @@ def cmd_assess(args: argparse.Namespace) -> int:
     pm = get_plugin_manager()
     extra = _ruleset_paths(args.ruleset)
     params = _params(args.param)
+    chosen = {"select": args.select, "ignore": args.ignore}
     if args.no_default_rules:
-        engine = Engine(extra, plugin_manager=pm, params=params, backend=args.backend)
+        engine = Engine(extra, plugin_manager=pm, params=params, backend=args.backend, **chosen)
     else:
-        engine = Engine.default(plugin_manager=pm, params=params, backend=args.backend, extra=extra)
+        engine = Engine.default(
+            plugin_manager=pm, params=params, backend=args.backend, extra=extra, **chosen
+        )
     if not engine.rules:
         sys.stderr.write(
             "realign: note: no rule sets to run; give one with --ruleset "

@@ -29,6 +29,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "realign.enrich.execution",
     "realign.enrich.monitoring",
     "realign.rules.functions",
+    "realign.standard_catalog",
 )
 
 

@@ -23,7 +23,7 @@ import pluggy
 from ..assessment import Assessment, Check, Evidence, Finding, NotEvaluable, severity_rank
 from ..enrich import enrich
 from ..enrich.factset import DerivedFact, FactSet
-from ..errors import PluginError, Problem, RealignError
+from ..errors import PluginError, Problem, RealignError, closest
 from ..loading import FactSource, load_partnership
 from ..model import Partnership
 from ..plugins import get_plugin_manager
@@ -32,11 +32,12 @@ from ..rules.functions import Function
 from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
 from ..rules.values import Unknown, is_unknown
+from ..scoring import score
 from .evaluate import MAYBE, Context, Located, Trace, evaluate_cond, evaluate_term, plain
 from .explain import RuleExplanation, explain_rule
 from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome, requirements
 
-__all__ = ["Backend", "Engine", "RuleSetError"]
+__all__ = ["Backend", "Engine", "RuleSetError", "SelectionError"]
 
 Backend = Literal["durable_rules", "python"]
 #: durable_rules matches at most 16 patterns per rule (one per binding, combination, context).
@@ -125,8 +126,13 @@ class Engine:
             Python evaluator alone, for platforms durable_rules cannot run on).
             Both give the same assessment, byte for byte.
 
+        select: rule ids or id prefixes to run (``"GOV"``, ``"CUL-0"``); all when empty.
+        ignore: rule ids or id prefixes not to run. A rule that reads the finding
+            of a rule left out is not evaluable, with that reason.
+
     Raises:
         RuleSetError: a rule set has errors; every problem is listed.
+        SelectionError: a select or ignore pattern matches no rule.
     """
 
     def __init__(
@@ -136,6 +142,8 @@ class Engine:
         plugin_manager: pluggy.PluginManager | None = None,
         params: Mapping[str, Any] | None = None,
         backend: Backend = "durable_rules",
+        select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
     ) -> None:
         if backend not in ("durable_rules", "python"):
             msg = f"backend must be 'durable_rules' or 'python', not {backend!r}"
@@ -151,7 +159,10 @@ class Engine:
         )
         if self.catalog.errors:
             raise RuleSetError(self.catalog.problems)
-        self.rules: tuple[CompiledRule, ...] = tuple(r for r in self.catalog.rules if r.enabled)
+        chosen = _chosen(self.catalog, tuple(select), tuple(ignore))
+        self.rules: tuple[CompiledRule, ...] = tuple(
+            r for r in self.catalog.rules if r.enabled and r.id in chosen
+        )
         strata: dict[int, list[CompiledRule]] = {}
         for rule in self.rules:
             strata.setdefault(rule.stratum, []).append(rule)
@@ -172,11 +183,18 @@ class Engine:
         params: Mapping[str, Any] | None = None,
         backend: Backend = "durable_rules",
         extra: Iterable[str | Path | RuleSetFile] = (),
+        select: Iterable[str] = (),
+        ignore: Iterable[str] = (),
     ) -> Engine:
         """The rule sets every installed plugin provides (the standard catalog among them)."""
         pm = plugin_manager if plugin_manager is not None else get_plugin_manager()
         return cls(
-            [*ruleset_paths_of(pm), *extra], plugin_manager=pm, params=params, backend=backend
+            [*ruleset_paths_of(pm), *extra],
+            plugin_manager=pm,
+            params=params,
+            backend=backend,
+            select=select,
+            ignore=ignore,
         )
 
     def _compile_matcher(self) -> None:
@@ -305,12 +323,41 @@ class Engine:
             key=lambda n: n.rule,
         )
         passed = sorted(o.rule for o in outcomes.values() if o.status == "passed")
+        partnership = facts.partnership
+        model = self.catalog.scoring
+        scores = score(
+            findings=findings,
+            not_evaluable=not_evaluable,
+            passed=passed,
+            rule_areas={rule.id: rule.area for rule in self.rules},
+            actions=self.catalog.actions,
+            model=model,
+            history=partnership.history,
+            period=partnership.assessment.period,
+        )
+        diagnostics.extend(scores.diagnostics)
+        stated = partnership.assessment.catalog_version
+        if (
+            stated is not None
+            and model.catalog_version is not None
+            and stated != model.catalog_version
+        ):
+            diagnostics.append(
+                f"the fact file names catalog version {stated}, "
+                f"but the rule sets are catalog version {model.catalog_version}"
+            )
         return Assessment(
             facts=facts,
             findings=tuple(findings),
             not_evaluable=tuple(not_evaluable),
             passed=tuple(passed),
             diagnostics=tuple(sorted(set(diagnostics))),
+            areas=scores.areas,
+            overall=scores.overall,
+            plan=scores.plan,
+            coverage=scores.coverage,
+            rulesets=tuple((h.id, h.version) for h in self.catalog.rulesets),
+            catalog_version=model.catalog_version,
         )
 
     def _match(
@@ -471,6 +518,23 @@ class Engine:
     def explain(self, rule_id: str, source: Source) -> RuleExplanation:
         """Why *rule_id* fired on the partnership, or why not and what would make it fire."""
         return explain_rule(self, rule_id, self.facts(source))
+
+
+def _chosen(catalog: Catalog, select: Sequence[str], ignore: Sequence[str]) -> set[str]:
+    """Rule ids left after ``select`` (ids or prefixes; all when empty) and ``ignore``."""
+    ids = [r.id for r in catalog.rules]
+    for pattern in (*select, *ignore):
+        if not any(i.startswith(pattern) for i in ids):
+            guess = closest(pattern, ids)
+            hint = f"; did you mean {guess!r}?" if guess else ""
+            msg = f"no rule id is or starts with {pattern!r}{hint}"
+            raise SelectionError(msg)
+    chosen = {i for i in ids if not select or any(i.startswith(p) for p in select)}
+    return {i for i in chosen if not any(i.startswith(p) for p in ignore)}
+
+
+class SelectionError(RealignError, ValueError):
+    """``select`` or ``ignore`` names no rule of the catalog."""
 
 
 def maybe_finding(rule: CompiledRule) -> dict[str, Any]:

@@ -99,6 +99,8 @@ class Context:
 
 
 def _located(value: Any, path: str) -> Any:
+    if isinstance(value, Located):
+        return value
     if value is None or isinstance(value, bool | str | date):
         return value.value if isinstance(value, Enum) else value
     if isinstance(value, Enum):
@@ -154,6 +156,9 @@ def plain(value: Any) -> Any:
         return float(value)
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        # Function results such as entries() hold located records inside plain tables.
+        return {str(k): plain(v) for k, v in value.items()}
     return value
 
 
@@ -355,7 +360,7 @@ def _argument(value: Any) -> Any:
     if isinstance(value, Located):
         inner = value.value
         if isinstance(inner, Mapping):
-            return {k: plain(_located(v, f"{value.path}.{k}")) for k, v in inner.items()}
+            return {k: _located(v, f"{value.path}.{k}") for k, v in inner.items()}
         if isinstance(inner, tuple | list):
             return items_of(value)
         return value

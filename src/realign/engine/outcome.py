@@ -99,9 +99,9 @@ def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:
             return RuleOutcome(rule.id, "passed")
         if is_unknown(result):
             unknown |= result.reasons  # type: ignore[union-attr]
-    if unknown:
-        # With an unknown rule-wide condition, no combination can be true.
-        return _not_evaluable(rule, unknown)
+    # With an unknown rule-wide condition no combination can be true, but the rule
+    # still passes when every combination is false on its own conditions.
+    wide = bool(unknown)
     survivors = _filter_each(rule, bound, free, ctx, unknown)
     joint = [cond for cond, deps in free if len(deps) >= 2]
     matches: list[Combination] = []
@@ -110,10 +110,14 @@ def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:
         earlier = [status for _, status in combination]
         env = bound.env(indices)
         result = kleene_and([*earlier, *(evaluate_cond(c, ctx, env) for c in joint)])
-        if result is True:
+        if result is True and not wide:
             matches.append(indices)
-        elif is_unknown(result):
+        elif result is not False:
+            if wide:
+                return _not_evaluable(rule, unknown)
             unknown |= result.reasons  # type: ignore[union-attr]
+    if wide:
+        return RuleOutcome(rule.id, "passed")
     if matches:
         return RuleOutcome(rule.id, "fired", matches=tuple(matches))
     if unknown:

@@ -17,6 +17,7 @@ import attrs
 
 from .._version import __version__
 from ..errors import Problem, closest
+from ..scoring.model import ScoringModel
 from . import ir
 from .functions import Function
 from .lint import lint_rule
@@ -99,6 +100,7 @@ class Catalog:
     actions: Mapping[str, ActionSpec]
     params: Mapping[str, ParamValue]
     problems: tuple[Problem, ...]
+    scoring: ScoringModel = attrs.field(factory=ScoringModel)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -300,12 +302,26 @@ class _Builder:
             rules=tuple(compiled),
             actions=dict(sorted((a.id, a) for a, _ in actions.values())),
             params=dict(sorted(params.items())),
+            scoring=self.scoring(),
             problems=tuple(
                 sorted(
                     self.problems, key=lambda p: (p.source, p.line or 0, p.column or 0, p.message)
                 )
             ),
         )
+
+    def scoring(self) -> ScoringModel:
+        """The one [scoring] table among the files, or the standard model."""
+        declared = [f for f in self.files if f.scoring is not None]
+        for extra in declared[1:]:
+            self.add(
+                extra,
+                ("scoring",),
+                f"a scoring model is already declared in {declared[0].source}",
+                "duplicate",
+                hint="one rule set of a catalog declares [scoring]",
+            )
+        return declared[0].scoring if declared and declared[0].scoring else ScoringModel()
 
     def _unique_rulesets(self) -> None:
         seen: dict[str, str] = {}

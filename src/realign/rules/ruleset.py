@@ -20,6 +20,7 @@ import attrs
 from ..errors import Problem, closest
 from ..loading._positions import SourceMap, toml_source_map
 from ..loading.builtin_loaders import toml_problem
+from ..scoring.model import ScoringModel, read_scoring
 from .types import SEVERITIES
 
 __all__ = [
@@ -141,6 +142,8 @@ class RuleSetFile:
     params: tuple[ParamSpec, ...] = ()
     rules: tuple[RuleSpec, ...] = ()
     actions: tuple[ActionSpec, ...] = ()
+    #: the file's [scoring] table, if it has one
+    scoring: ScoringModel | None = None
     problems: tuple[Problem, ...] = ()
     positions: SourceMap = attrs.field(factory=lambda: SourceMap({}), eq=False, repr=False)
     lines: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
@@ -232,7 +235,7 @@ def parse_ruleset_text(text: str, *, source: str = "<string>") -> RuleSetFile:
 
 
 _SECTIONS = {
-    "": {"ruleset", "params", "rules", "actions"},
+    "": {"ruleset", "params", "rules", "actions", "scoring"},
     "ruleset": {"id", "version", "title", "description", "realign"},
     "param": {"type", "default", "doc", "min", "max"},
     "rule": {
@@ -489,6 +492,11 @@ class _Reader:
         params = self.params(data)
         rules = self.rules(data)
         actions = self.actions(data)
+        scoring = None
+        if isinstance(data.get("scoring"), dict):
+            scoring = read_scoring(data["scoring"], self.problem, self.source)
+        elif "scoring" in data:
+            self.problem(("scoring",), "[scoring] must be a table", "type", expected="a table")
         if "ruleset" not in data:
             self.problems.append(
                 Problem(
@@ -506,6 +514,7 @@ class _Reader:
             params=tuple(params),
             rules=tuple(rules),
             actions=tuple(actions),
+            scoring=scoring,
             problems=tuple(
                 sorted(self.problems, key=lambda p: (p.line or 0, p.column or 0, p.message))
             ),
