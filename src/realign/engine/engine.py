@@ -13,6 +13,7 @@ own engine.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +34,16 @@ from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
 from ..rules.values import Unknown, is_unknown
 from ..scoring import score
-from .evaluate import MAYBE, Context, Located, Trace, evaluate_cond, evaluate_term, plain
+from .evaluate import (
+    MAYBE,
+    Context,
+    Located,
+    Trace,
+    closed_terms,
+    evaluate_cond,
+    evaluate_term,
+    plain,
+)
 from .explain import RuleExplanation, explain_rule
 from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome, requirements
 
@@ -169,6 +179,7 @@ class Engine:
         self._strata: list[tuple[int, tuple[CompiledRule, ...]]] = [
             (level, tuple(rules)) for level, rules in sorted(strata.items())
         ]
+        self._closed = closed_terms(_terms_of(self.rules))
         self._matches: dict[str, Any] = {}
         self._matchers: list[Any] = []
         self._chunk_of: dict[str, int] = {}
@@ -262,13 +273,20 @@ class Engine:
 
     # -- assessment -------------------------------------------------------------------
 
-    def assess(self, source: Source) -> Assessment:
+    def assess(self, source: Source, *, timings: dict[str, float] | None = None) -> Assessment:
         """Assess one partnership: a path to a fact file, a Partnership, or a FactSet.
+
+        Args:
+            timings: if given, seconds spent are added to it under ``load``
+                (loading and enriching), ``match``, ``explain`` (findings with their
+                evidence and messages) and ``score``; for benchmarks and profiling.
 
         Raises:
             FactError: the fact file is invalid (every problem is listed).
         """
+        clock = _Clock(timings)
         facts = self.facts(source)
+        clock.lap("load")
         diagnostics: list[str] = []
         outcomes: dict[str, RuleOutcome] = {}
         findings: list[Finding] = []
@@ -282,12 +300,14 @@ class Engine:
                     facts,
                     fired=fired_map(outcomes),
                     findings=finding_facts,
+                    closed=self._closed,
                 )
                 bounds = {rule.id: bind(rule, ctx) for rule in rules}
                 if sessions:
                     decided = self._match(sessions, rules, bounds, ctx, diagnostics)
                 else:
                     decided = {rule.id: python_outcome(rule, ctx) for rule in rules}
+                clock.lap("match")
                 emitted: list[DerivedFact] = []
                 for rule in rules:
                     outcome = decided[rule.id]
@@ -302,6 +322,7 @@ class Engine:
                 if emitted:
                     derived = {**facts.derived, **{d.name: d for d in emitted}}
                     facts = attrs.evolve(facts, derived=dict(sorted(derived.items())))
+                clock.lap("explain")
         finally:
             for session in reversed(sessions):
                 session.__exit__(None, None, None)
@@ -336,6 +357,7 @@ class Engine:
             period=partnership.assessment.period,
         )
         diagnostics.extend(scores.diagnostics)
+        clock.lap("score")
         stated = partnership.assessment.catalog_version
         if (
             stated is not None
@@ -518,6 +540,34 @@ class Engine:
     def explain(self, rule_id: str, source: Source) -> RuleExplanation:
         """Why *rule_id* fired on the partnership, or why not and what would make it fire."""
         return explain_rule(self, rule_id, self.facts(source))
+
+
+class _Clock:
+    """Adds the time since the last lap to a phase of *timings*; does nothing without it."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter() if timings is not None else 0.0
+
+    def lap(self, phase: str) -> None:
+        if self.timings is None:
+            return
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+        self.last = now
+
+
+def _terms_of(rules: Iterable[CompiledRule]) -> list[Any]:
+    """Every expression of *rules*: what the evaluator may compute for them."""
+    out: list[Any] = []
+    for rule in rules:
+        out.extend(term for _, term in rule.bindings)
+        out.extend(rule.conditions)
+        out.extend(cond for cond, _ in rule.severity_if)
+        out.extend(cond for cond, _ in rule.actions_if)
+        out.extend(term for _, term in rule.emit)
+        out.extend(part for part in rule.message if not isinstance(part, str))
+    return out
 
 
 def _chosen(catalog: Catalog, select: Sequence[str], ignore: Sequence[str]) -> set[str]:

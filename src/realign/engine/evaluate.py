@@ -29,6 +29,7 @@ __all__ = [
     "MAYBE",
     "Located",
     "Trace",
+    "closed_terms",
     "evaluate_cond",
     "evaluate_term",
     "kleene_and",
@@ -73,12 +74,17 @@ class Context:
         *,
         fired: Mapping[str, bool | Unknown] | None = None,
         findings: Sequence[Mapping[str, Any]] = (),
+        closed: frozenset[int] = frozenset(),
     ) -> None:
         self.facts = facts
         self.partnership = facts.partnership
         self.as_of: date = facts.partnership.assessment.as_of
         self.fired: Mapping[str, bool | Unknown] = fired or {}
         self.findings = findings
+        #: ids of aggregate and function terms that read no binding: their value
+        #: depends on this context alone, so it is computed once per context
+        self.closed = closed
+        self.memo: dict[int, Any] = {}
 
     def namespaces(self) -> frozenset[str]:
         return self.facts.namespaces
@@ -206,10 +212,13 @@ def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
         case ir.ListOf(items=items):
             values = [evaluate_term(item, ctx, env) for item in items]
             return merge_unknown(values) if any(is_unknown(v) for v in values) else values
-        case ir.Apply():
-            return _apply(term, ctx, env)
-        case ir.Aggregate():
-            return _aggregate(term, ctx, env)
+        case ir.Apply() | ir.Aggregate():
+            key = id(term)
+            if key in ctx.closed:
+                if key not in ctx.memo:
+                    ctx.memo[key] = _computed(term, ctx, env)
+                return ctx.memo[key]
+            return _computed(term, ctx, env)
         case ir.IsPresent(operand=operand):
             value = evaluate_term(operand, ctx, env)
             return value if is_unknown(value) else value is not None
@@ -226,6 +235,27 @@ def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
         case ir.Cond():
             return evaluate_cond(term, ctx, env)
     raise TypeError(term)  # pragma: no cover
+
+
+def _computed(term: ir.Apply | ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
+    if isinstance(term, ir.Apply):
+        return _apply(term, ctx, env)
+    return _aggregate(term, ctx, env)
+
+
+def closed_terms(roots: Iterable[ir.Term]) -> frozenset[int]:
+    """Ids of the aggregate and function terms under *roots* that read no binding.
+
+    The ids are only valid while the terms live, so the caller keeps the terms.
+    """
+    out: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Apply | ir.Aggregate) and not ir.free_vars(node):
+            out.add(id(node))
+        stack.extend(ir.children(node))
+    return frozenset(out)
 
 
 def _get(obj: Any, name: str, ctx: Context) -> Any:
@@ -252,8 +282,27 @@ def _get(obj: Any, name: str, ctx: Context) -> Any:
     if path in ctx.namespaces():
         return Located(None, path)
     if isinstance(inner, Mapping):
+        if name not in inner and (missing := _not_stated(ctx, path)) is not None:
+            return missing
         return ctx.wrap(inner.get(name), path)
     return None
+
+
+def _not_stated(ctx: Context, path: str) -> Unknown | None:
+    """A key absent from a table the fact file states is not stated, so unknown.
+
+    Tables the enrichers build are different: a category with no escalations is
+    simply not in ``escalations.by_category_h``, and that means none.
+    """
+    head = path
+    while True:
+        if head in ctx.facts.derived:
+            return None
+        cut = max(head.rfind("."), head.rfind("["))
+        if cut <= 0:
+            break
+        head = head[:cut]
+    return Unknown(frozenset({f"{path} is unknown (not stated in the fact file)"}), path=path)
 
 
 def _at(obj: Any, key: Any, ctx: Context) -> Any:
@@ -262,7 +311,10 @@ def _at(obj: Any, key: Any, ctx: Context) -> Any:
     if isinstance(obj, Located):
         inner = obj.value
         if isinstance(inner, Mapping):
-            return ctx.wrap(inner.get(key), f"{obj.path}.{key}")
+            path = f"{obj.path}.{key}"
+            if key not in inner and (missing := _not_stated(ctx, path)) is not None:
+                return missing
+            return ctx.wrap(inner.get(key), path)
         if isinstance(inner, tuple | list) and isinstance(key, int | float) and int(key) == key:
             index = int(key)
             return (
