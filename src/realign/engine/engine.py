@@ -180,6 +180,13 @@ class Engine:
             (level, tuple(rules)) for level, rules in sorted(strata.items())
         ]
         self._closed = closed_terms(_terms_of(self.rules))
+        running = {rule.id for rule in self.rules}
+        #: what fired() answers for rules that do not run: nobody knows
+        self._not_run: dict[str, bool | Unknown] = {
+            rule.id: Unknown(frozenset({f"{rule.id} was not run (disabled or not selected)"}))
+            for rule in self.catalog.rules
+            if rule.id not in running
+        }
         self._matches: dict[str, Any] = {}
         self._matchers: list[Any] = []
         self._chunk_of: dict[str, int] = {}
@@ -298,7 +305,7 @@ class Engine:
             for _, rules in self._strata:
                 ctx = Context(
                     facts,
-                    fired=fired_map(outcomes),
+                    fired={**self._not_run, **fired_map(outcomes)},
                     findings=finding_facts,
                     closed=self._closed,
                 )

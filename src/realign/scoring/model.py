@@ -109,7 +109,9 @@ def read_scoring(
     bands = _numbers(table, "bands", ("green", "amber"), 0.0, 100.0, problem)
     trend = _numbers(table, "trend", _TREND_KEYS, 0.0, 100.0, problem)
     if factors is None or weights is None or bands is None or trend is None:
-        return None
+        # Keep checking with what did read, so that every mistake is reported at once.
+        ok = False
+        factors, weights, bands, trend = factors or {}, weights or {}, bands or {}, trend or {}
     if factors:
         values["factors"] = {**_FACTORS, **factors}
     if weights:
