@@ -29,7 +29,7 @@ from .plugins import get_plugin_manager
 from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
-from .schema import facts_schema
+from .schema import assessment_schema, facts_schema
 from .testcases import load_test_file, run_tests, test_files
 from .testcases.report import print_test_run
 
@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(handler=cmd_test)
 
     schema = commands.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=("facts",), help="which schema")
+    schema.add_argument("which", choices=("facts", "assessment"), help="which schema")
     schema.set_defaults(handler=cmd_schema)
     return parser
 
@@ -361,7 +361,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    sys.stdout.write(json.dumps(facts_schema(), indent=2) + "\n")
+    schema = assessment_schema() if args.which == "assessment" else facts_schema()
+    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
     return EXIT_OK
 
 
