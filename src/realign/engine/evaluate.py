@@ -213,11 +213,11 @@ def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
             values = [evaluate_term(item, ctx, env) for item in items]
             return merge_unknown(values) if any(is_unknown(v) for v in values) else values
         case ir.Apply() | ir.Aggregate():
-            key = id(term)
-            if key in ctx.closed:
-                if key not in ctx.memo:
-                    ctx.memo[key] = _computed(term, ctx, env)
-                return ctx.memo[key]
+            ident = id(term)
+            if ident in ctx.closed:
+                if ident not in ctx.memo:
+                    ctx.memo[ident] = _computed(term, ctx, env)
+                return ctx.memo[ident]
             return _computed(term, ctx, env)
         case ir.IsPresent(operand=operand):
             value = evaluate_term(operand, ctx, env)
