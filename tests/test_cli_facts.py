@@ -28,6 +28,7 @@ BROKEN = ROOT / "tests" / "data" / "broken"
 CASE_STUDY = "examples/case_study_before.toml"
 HEALTHY = "examples/healthy.toml"
 
+
 def corpus() -> list[object]:
     return [pytest.param(path.name, id=path.name) for path in sorted(BROKEN.iterdir())]
 

@@ -8,7 +8,9 @@ import pytest
 
 from realign.cli import main
 
-HOSTILE = '[bold red]Evil[/] <script>alert("x")</script> \u202eright-to-left\u202c [link=file:///etc]'
+HOSTILE = (
+    '[bold red]Evil[/] <script>alert("x")</script> \u202eright-to-left\u202c [link=file:///etc]'
+)
 
 
 def test_markup_in_names_is_printed_verbatim(

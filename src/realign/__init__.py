@@ -13,7 +13,7 @@ import pluggy
 
 from ._version import __version__
 from .assessment import Assessment, Evidence, Finding, NotEvaluable
-from .engine import Engine, RuleSetError
+from .engine import Engine, RuleSetError, SelectionError
 from .engine.explain import RuleExplanation
 from .enrich import DerivedFact, DerivedFactConflict, FactSet, enrich
 from .enrich.factset import UnknownFactError
@@ -25,7 +25,8 @@ from .model import Partnership
 from .plugins import get_plugin_manager
 from .rules.functions import Function
 from .rules.ruleset import load_ruleset_file
-from .schema import facts_schema
+from .schema import assessment_schema, facts_schema
+from .scoring import ScoringModel
 
 __all__ = [
     "Assessment",
@@ -47,8 +48,11 @@ __all__ = [
     "RealignError",
     "RuleExplanation",
     "RuleSetError",
+    "ScoringModel",
+    "SelectionError",
     "UnknownFactError",
     "__version__",
+    "assessment_schema",
     "dump_partnership",
     "enrich",
     "facts_schema",

@@ -142,7 +142,7 @@ _VERSION = r"[0-9]+(?:\.[0-9]+)*[a-z0-9.+-]*"
 _LIGHTS = ("green", "amber", "red")
 _TRENDS = ("baseline", "drifting", "deteriorating", "improving", "stable")
 #: the texts of ``overall.capped_by`` (scoring/score.py)
-_CAPS = ("an area is red", "a finding is critical")
+_CAPS = ("an area is red",)
 _OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "is")
 
 
@@ -504,8 +504,9 @@ def _assessment_definitions() -> dict[str, Any]:
                 ),
                 "light": {
                     "enum": [*_LIGHTS, "unknown"],
-                    "description": "The score's band, capped at amber when an area is red or "
-                    "a finding is critical; unknown when the score is null.",
+                    "description": "The score's band, capped at amber when an area is red "
+                    "(which a critical finding always makes its area); unknown when the score "
+                    "is null.",
                 },
                 "trend": _ref("trend"),
                 "capped_by": {

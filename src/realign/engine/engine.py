@@ -28,6 +28,7 @@ from ..errors import PluginError, Problem, RealignError, closest
 from ..loading import FactSource, load_partnership
 from ..model import Partnership
 from ..plugins import get_plugin_manager
+from ..rules import ir
 from ..rules.catalog import Catalog, CompiledRule, compile_catalog
 from ..rules.functions import Function
 from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
@@ -45,7 +46,15 @@ from .evaluate import (
     plain,
 )
 from .explain import RuleExplanation, explain_rule
-from .outcome import Bound, RuleOutcome, bind, fired_map, python_outcome, requirements
+from .outcome import (
+    Bound,
+    RuleOutcome,
+    bind,
+    fired_map,
+    python_outcome,
+    requirements,
+    surviving_items,
+)
 
 __all__ = ["Backend", "Engine", "RuleSetError", "SelectionError"]
 
@@ -180,6 +189,12 @@ class Engine:
             (level, tuple(rules)) for level, rules in sorted(strata.items())
         ]
         self._closed = closed_terms(_terms_of(self.rules))
+        self._wide = {
+            rule.id: tuple(
+                c for c in rule.when if not ir.free_vars(c) & {n for n, _ in rule.bindings}
+            )
+            for rule in self.rules
+        }
         running = {rule.id for rule in self.rules}
         #: what fired() answers for rules that do not run: nobody knows
         self._not_run: dict[str, bool | Unknown] = {
@@ -297,7 +312,12 @@ class Engine:
         diagnostics: list[str] = []
         outcomes: dict[str, RuleOutcome] = {}
         findings: list[Finding] = []
-        finding_facts: list[dict[str, Any]] = []
+        # A rule that does not run may or may not have a finding, as fired() says.
+        finding_facts: list[dict[str, Any]] = [
+            maybe_finding(rule, f"{rule.id} was not run (disabled or not selected)")
+            for rule in self.catalog.rules
+            if rule.id in self._not_run
+        ]
         sessions = [m.session() for m in self._matchers]
         for session in sessions:
             session.__enter__()
@@ -399,8 +419,21 @@ class Engine:
     ) -> dict[str, RuleOutcome]:
         facts: list[list[dict[str, Any]]] = [[] for _ in sessions]
         uncertain: set[str] = set()
+        out: dict[str, RuleOutcome] = {}
         for rule in rules:
-            built, saw_unknown = self._matches[rule.id].facts(ctx, bounds[rule.id])
+            if any(evaluate_cond(c, ctx, {}) is False for c in self._wide[rule.id]):
+                # A condition that reads no binding is already false: no fact can make
+                # the rule fire, so it never reaches the matcher (and it passed, unless
+                # a requirement fails first, which the evaluator decides alone).
+                out[rule.id] = python_outcome(rule, ctx)
+                continue
+            compiled = self._matches[rule.id]
+            survivors = (
+                surviving_items(rule, bounds[rule.id], ctx)
+                if any(len(owner) > 1 for owner in compiled.owners)
+                else None
+            )
+            built, saw_unknown = compiled.facts(ctx, bounds[rule.id], survivors)
             facts[self._chunk_of[rule.id]].extend(built)
             if saw_unknown:
                 uncertain.add(rule.id)
@@ -414,8 +447,9 @@ class Engine:
             alias_of = compiled.aliases
             combo = tuple(int(message[alias_of[n]][f"i_{n}"]) for n in names)
             combos.setdefault(compiled.rule.id, set()).add(combo)
-        out: dict[str, RuleOutcome] = {}
         for rule in rules:
+            if rule.id in out:
+                continue
             if rule.id in combos:
                 out[rule.id] = RuleOutcome(rule.id, "fired", matches=tuple(sorted(combos[rule.id])))
                 continue
@@ -448,14 +482,24 @@ class Engine:
         matches = ordered(outcome.matches, bound)
         count = len(matches)
         actions = list(rule.actions)
+        # A condition that reads no binding has the same checks in every match.
+        names = set(bound.names)
+        shared: dict[int, Trace] = {}
+        for index, cond in enumerate(rule.conditions):
+            if not ir.free_vars(cond) & names:
+                shared[index] = []
+                evaluate_cond(cond, ctx, {}, shared[index])
         for combo in matches:
             env = bound.env(combo)
             for cond, named in rule.actions_if:
                 if evaluate_cond(cond, ctx, {**env, "matches": count}) is True:
                     actions.extend(a for a in named if a not in actions)
             trace: Trace = []
-            for cond in rule.conditions:
-                evaluate_cond(cond, ctx, env, trace)
+            for index, cond in enumerate(rule.conditions):
+                if index in shared:
+                    trace.extend(shared[index])
+                else:
+                    evaluate_cond(cond, ctx, env, trace)
             evidence.append(
                 Evidence(
                     bindings={name: plain(value) for name, value in env.items()},
@@ -594,9 +638,9 @@ class SelectionError(RealignError, ValueError):
     """``select`` or ``ignore`` names no rule of the catalog."""
 
 
-def maybe_finding(rule: CompiledRule) -> dict[str, Any]:
+def maybe_finding(rule: CompiledRule, reason: str | None = None) -> dict[str, Any]:
     """A rule that was not evaluable, as ``findings`` shows it: a finding that may exist."""
-    why = Unknown(frozenset({f"{rule.id} is not evaluable"}))
+    why = Unknown(frozenset({reason or f"{rule.id} is not evaluable"}))
     return {
         "rule": rule.id,
         "title": rule.title,

@@ -105,19 +105,32 @@ class Context:
 
 
 def _located(value: Any, path: str) -> Any:
-    if isinstance(value, Located):
+    kind = type(value)
+    if kind in _SCALARS or kind is Located:
         return value
-    if value is None or isinstance(value, bool | str | date):
-        return value.value if isinstance(value, Enum) else value
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, int | float):
+    if isinstance(value, bool | str | date | int | float):
         return value
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         return float(value)
-    if isinstance(value, tuple | list | Mapping) or attrs.has(type(value)):
+    if isinstance(value, tuple | list | Mapping) or _is_record(kind):
         return Located(value, path)
     return value
+
+
+_SCALARS = frozenset({type(None), bool, int, float, str, date})
+
+
+#: attrs.has per class, asked millions of times; a pure fact about classes, so shared
+_RECORD_KINDS: dict[type, bool] = {}
+
+
+def _is_record(kind: type) -> bool:
+    known = _RECORD_KINDS.get(kind)
+    if known is None:
+        known = _RECORD_KINDS[kind] = attrs.has(kind)
+    return known
 
 
 #: Fields that identify a record that has no id, most telling first.
@@ -184,57 +197,104 @@ def items_of(value: Located | Sequence[Any] | Mapping[Any, Any]) -> list[Any]:
 
 
 def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
-    match term:
-        case ir.Const(value=value):
-            return value
-        case ir.Var(name=name):
-            return env[name]
-        case ir.Root(name=name):
-            if name == "as_of":
-                return ctx.as_of
-            if name == "findings":
-                return list(ctx.findings)
-            if not hasattr(ctx.partnership, name):
-                # A top-level name that only derived facts use (e.g. an emitted one).
-                if name in ctx.facts.derived:
-                    return ctx.derived(name)
-                return Located(None, name) if name in ctx.namespaces() else None
-            return ctx.wrap(getattr(ctx.partnership, name), name)
-        case ir.Get(obj=obj, name=name):
-            return _get(evaluate_term(obj, ctx, env), name, ctx)
-        case ir.At(obj=obj, key=key):
-            return _at(evaluate_term(obj, ctx, env), evaluate_term(key, ctx, env), ctx)
-        case ir.Arith(op=op, left=left, right=right):
-            return _arith(op, evaluate_term(left, ctx, env), evaluate_term(right, ctx, env))
-        case ir.Negate(operand=operand):
-            value = evaluate_term(operand, ctx, env)
-            return value if value is None or is_unknown(value) else -value
-        case ir.ListOf(items=items):
-            values = [evaluate_term(item, ctx, env) for item in items]
-            return merge_unknown(values) if any(is_unknown(v) for v in values) else values
-        case ir.Apply() | ir.Aggregate():
-            ident = id(term)
-            if ident in ctx.closed:
-                if ident not in ctx.memo:
-                    ctx.memo[ident] = _computed(term, ctx, env)
-                return ctx.memo[ident]
-            return _computed(term, ctx, env)
-        case ir.IsPresent(operand=operand):
-            value = evaluate_term(operand, ctx, env)
-            return value if is_unknown(value) else value is not None
-        case ir.Within(value=value_term, window=window_term):
-            value = evaluate_term(value_term, ctx, env)
-            window = evaluate_term(window_term, ctx, env)
-            if is_unknown(value) or is_unknown(window):
-                return merge_unknown((value, window))
-            if value is None or window is None or not isinstance(value, date):
-                return None
-            return 0 <= (ctx.as_of - value).days <= window
-        case ir.Fired(rule=rule):
-            return ctx.fired.get(rule, False)
-        case ir.Cond():
+    # A table keyed by the node's class: the evaluator's hot path, so no chain of
+    # isinstance tests per node.
+    handler = _TERMS.get(type(term))
+    if handler is None:
+        if isinstance(term, ir.Cond):
             return evaluate_cond(term, ctx, env)
-    raise TypeError(term)  # pragma: no cover
+        raise TypeError(term)  # pragma: no cover
+    return handler(term, ctx, env)
+
+
+def _const(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    return term.value
+
+
+def _var(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    return env[term.name]
+
+
+def _root(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    name = term.name
+    if name == "as_of":
+        return ctx.as_of
+    if name == "findings":
+        return list(ctx.findings)
+    if not hasattr(ctx.partnership, name):
+        # A top-level name that only derived facts use (e.g. an emitted one).
+        if name in ctx.facts.derived:
+            return ctx.derived(name)
+        return Located(None, name) if name in ctx.namespaces() else None
+    return ctx.wrap(getattr(ctx.partnership, name), name)
+
+
+def _get_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    return _get(evaluate_term(term.obj, ctx, env), term.name, ctx)
+
+
+def _at_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    return _at(evaluate_term(term.obj, ctx, env), evaluate_term(term.key, ctx, env), ctx)
+
+
+def _arith_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    left = evaluate_term(term.left, ctx, env)
+    return _arith(term.op, left, evaluate_term(term.right, ctx, env))
+
+
+def _negate(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    value = evaluate_term(term.operand, ctx, env)
+    return value if value is None or is_unknown(value) else -value
+
+
+def _list_of(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    values = [evaluate_term(item, ctx, env) for item in term.items]
+    return merge_unknown(values) if any(is_unknown(v) for v in values) else values
+
+
+def _memoised(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    ident = id(term)
+    if ident in ctx.closed:
+        if ident not in ctx.memo:
+            ctx.memo[ident] = _computed(term, ctx, env)
+        return ctx.memo[ident]
+    return _computed(term, ctx, env)
+
+
+def _is_present(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    value = evaluate_term(term.operand, ctx, env)
+    return value if is_unknown(value) else value is not None
+
+
+def _within(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    value = evaluate_term(term.value, ctx, env)
+    window = evaluate_term(term.window, ctx, env)
+    if is_unknown(value) or is_unknown(window):
+        return merge_unknown((value, window))
+    if value is None or window is None or not isinstance(value, date):
+        return None
+    return 0 <= (ctx.as_of - value).days <= window
+
+
+def _fired(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
+    return ctx.fired.get(term.rule, False)
+
+
+_TERMS: dict[type, Any] = {
+    ir.Const: _const,
+    ir.Var: _var,
+    ir.Root: _root,
+    ir.Get: _get_term,
+    ir.At: _at_term,
+    ir.Arith: _arith_term,
+    ir.Negate: _negate,
+    ir.ListOf: _list_of,
+    ir.Apply: _memoised,
+    ir.Aggregate: _memoised,
+    ir.IsPresent: _is_present,
+    ir.Within: _within,
+    ir.Fired: _fired,
+}
 
 
 def _computed(term: ir.Apply | ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
@@ -275,8 +335,10 @@ def _get(obj: Any, name: str, ctx: Context) -> Any:
         return None
     path = f"{obj.path}.{name}"
     inner = obj.value
-    if attrs.has(type(inner)) and hasattr(inner, name):
-        return ctx.wrap(getattr(inner, name), path)
+    if _is_record(type(inner)):
+        value = getattr(inner, name, _ABSENT)
+        if value is not _ABSENT:
+            return ctx.wrap(value, path)
     if path in ctx.facts.derived:
         return ctx.derived(path)
     if path in ctx.namespaces():
@@ -286,6 +348,9 @@ def _get(obj: Any, name: str, ctx: Context) -> Any:
             return missing
         return ctx.wrap(inner.get(name), path)
     return None
+
+
+_ABSENT = object()
 
 
 def _not_stated(ctx: Context, path: str) -> Unknown | None:
@@ -587,9 +652,9 @@ def compare(op: str, left: Any, right: Any) -> bool | Unknown:
 
 
 def _plain_scalar(value: Any) -> Any:
-    if isinstance(value, Located):
+    if type(value) is Located:
         inner = value.value
-        return getattr(inner, "id", inner) if attrs.has(type(inner)) else inner
+        return getattr(inner, "id", inner) if _is_record(type(inner)) else inner
     return value
 
 
@@ -606,16 +671,17 @@ def _members(value: Any) -> list[Any]:
     return []
 
 
-def _same_kind(left: Any, right: Any) -> bool:
-    def kind(v: Any) -> str:
-        if isinstance(v, bool):
-            return "bool"
-        if isinstance(v, int | float):
-            return "number"
-        if isinstance(v, date):
-            return "date"
-        if isinstance(v, str):
-            return "string"
-        return type(v).__name__
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, date):
+        return "date"
+    if isinstance(v, str):
+        return "string"
+    return type(v).__name__
 
-    return kind(left) == kind(right)
+
+def _same_kind(left: Any, right: Any) -> bool:
+    return type(left) is type(right) or _kind(left) == _kind(right)

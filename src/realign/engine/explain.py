@@ -231,7 +231,7 @@ def smallest_change(check: Check) -> Change | None:
                 where = "just above" if op == ">" else "just below"
                 note = f"{where} {threshold} (it is {actual:g}): a change past {change:+g}"
             else:
-                note = f"{needed}: a change of {change:+g}"
+                note = f"it would need to be {needed}, a change of {change:+g}"
     elif (
         isinstance(actual, str)
         and isinstance(threshold, str)

@@ -80,25 +80,35 @@ class CompiledMatch:
     def kind(self, owner: tuple[str, ...]) -> str:
         return f"{self.name}#{'.'.join(owner)}"
 
-    def facts(self, ctx: Context, bound: Bound) -> tuple[list[dict[str, Any]], bool]:
+    def facts(
+        self, ctx: Context, bound: Bound, survivors: Mapping[str, Sequence[int]] | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
         """The facts of this rule for one assessment, and whether any value read was unknown.
 
         Every value a condition reads is a slot, so when none was unknown the
         rule is two-valued: if durable_rules does not fire it, it passed.
+        *survivors* are, per binding, the items its own conditions do not rule
+        out; a combination of several bindings is built only from those, because
+        a combination with a ruled-out item can never be part of a match.
         """
         saw_unknown = bound.unknown is not None
         out = []
-        for fact in self._facts(ctx, bound):
+        for fact in self._facts(ctx, bound, survivors or {}):
             saw_unknown = saw_unknown or fact.pop(_UNKNOWN, False)
             out.append(fact)
         return out, saw_unknown
 
-    def _facts(self, ctx: Context, bound: Bound) -> Iterator[dict[str, Any]]:
+    def _facts(
+        self, ctx: Context, bound: Bound, survivors: Mapping[str, Sequence[int]]
+    ) -> Iterator[dict[str, Any]]:
         names = bound.names
         for owner in self.owners:
             slots = self.slots_of.get(owner, ())
             positions = [names.index(n) for n in owner]
-            ranges = [range(len(bound.items[p])) for p in positions]
+            ranges: list[Sequence[int]] = [
+                survivors[n] if len(owner) > 1 and n in survivors else range(len(bound.items[p]))
+                for n, p in zip(owner, positions, strict=True)
+            ]
             for combo in itertools.product(*ranges):
                 env = {
                     n: bound.items[p][i] for n, p, i in zip(owner, positions, combo, strict=True)

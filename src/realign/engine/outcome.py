@@ -19,7 +19,7 @@ from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown, is_unknown, merge_unknown
 from .evaluate import Context, evaluate_cond, evaluate_term, items_of, kleene_and
 
-__all__ = ["Bound", "RuleOutcome", "bind", "python_outcome"]
+__all__ = ["Bound", "RuleOutcome", "bind", "python_outcome", "surviving_items"]
 
 Status = Literal["fired", "passed", "not_evaluable"]
 Combination = tuple[int, ...]
@@ -123,6 +123,18 @@ def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:
     if unknown:
         return _not_evaluable(rule, unknown)
     return RuleOutcome(rule.id, "passed")
+
+
+def surviving_items(rule: CompiledRule, bound: Bound, ctx: Context) -> dict[str, list[int]]:
+    """Per binding, the indices of the items that its own conditions do not rule out."""
+    if bound.unknown is not None:
+        return {}
+    names = set(bound.names)
+    free = [(c, ir.free_vars(c) & names) for c in rule.when]
+    kept = _filter_each(rule, bound, free, ctx, set())
+    return {
+        name: [index for index, _ in items] for name, items in zip(bound.names, kept, strict=True)
+    }
 
 
 def _filter_each(

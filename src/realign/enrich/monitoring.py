@@ -78,7 +78,7 @@ def _pulses(c: Collector) -> None:
     sources: list[str] = []
     for org in sorted(waves):
         ordered = sorted(waves[org], key=lambda w: (w[1].date, w[1].period))
-        i, last = ordered[-1]
+        _, last = ordered[-1]
         sources.extend(f"pulse_surveys[{j}]" for j, _ in ordered)
         series = [pulse_composite(s) for _, s in ordered]
         composites[org] = series
@@ -92,7 +92,6 @@ def _pulses(c: Collector) -> None:
             "invited": last.invited,
             "response_rate": response_rate(last),
             "recommend_nps": last.recommend_nps,
-            "source": f"pulse_surveys[{i}]",
         }
         if len(series) >= 2 and series[-1] is not None and series[-2] is not None:
             change[org] = round_half_away(series[-1] - series[-2])

@@ -270,7 +270,8 @@ def _areas(
         for finding in mine:
             value *= 1.0 - model.factors[finding.severity]
         rounded = round_score(value)
-        light = model.band(value)
+        # The band of the score as shown, so a 60.0 on screen is never red.
+        light = model.band(rounded)
         if any(f.severity == "critical" for f in mine):
             light = "red"
         past = [float(e.area_scores[area]) for e in history if area in e.area_scores]  # type: ignore[index]
@@ -300,13 +301,11 @@ def _overall(
     # Unrounded area scores, so the overall is not rounded twice.
     value = sum(s.weight * _unrounded(s, findings, model) for s in scored.values()) / total_weight
     rounded = round_score(value)
-    light = model.band(value)
+    light = model.band(rounded)
     capped_by = None
-    if light == "green":
-        if any(s.light == "red" for s in areas.values()):
-            light, capped_by = "amber", "an area is red"
-        elif any(f.severity == "critical" for f in findings):
-            light, capped_by = "amber", "a finding is critical"
+    # A critical finding makes its area red, so one test covers both of DOMAIN's caps.
+    if light == "green" and any(s.light == "red" for s in areas.values()):
+        light, capped_by = "amber", "an area is red"
     past = [e.overall for e in history if e.overall is not None]
     return OverallScore(
         score=rounded, light=light, trend=trend([*past, rounded], model), capped_by=capped_by

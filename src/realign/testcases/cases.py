@@ -163,21 +163,24 @@ class _Reader:
         if not isinstance(cases, list) or not all(isinstance(c, dict) for c in cases):
             self.problem(("cases",), "cases must be [[cases]] tables", "type")
             return []
+        if not cases:
+            self.problem(("cases",), "the file has no cases", "empty", expected="[[cases]] tables")
         out = []
         names: dict[str, int] = {}
         for index, table in enumerate(cases):
-            case = self.case(table, ("cases", index))
-            if case is None:
-                continue
-            if case.name in names:
+            name = table.get("name")
+            if isinstance(name, str) and name in names:
                 self.problem(
                     ("cases", index, "name"),
-                    f"case name {case.name!r} is already used by case {names[case.name] + 1}",
+                    f"case name {name!r} is already used by case {names[name] + 1}",
                     "duplicate",
                     hint="give every case its own name, so failures can be told apart",
                 )
-            names.setdefault(case.name, index)
-            out.append(case)
+            elif isinstance(name, str):
+                names[name] = index
+            case = self.case(table, ("cases", index))
+            if case is not None:
+                out.append(case)
         return out
 
     def case(self, table: Mapping[str, Any], path: tuple[str | int, ...]) -> TestCase | None:
@@ -226,15 +229,15 @@ class _Reader:
                 expected="a string path or a [cases.facts] table",
             )
             ok = False
+        before = len(self.problems)
         lists = {
             key: self.strings(table, key, path)
             for key in (*_RULE_LISTS, "actions", "not_actions", "unset")
         }
-        if (
-            not any(lists[key] for key in _RULE_LISTS)
-            and "fires" not in table
-            and "passes" not in table
-        ):
+        misread = len(self.problems) > before
+        if misread:
+            ok = False  # a case that cannot be read as written must not run
+        if not misread and not any(lists[key] for key in _RULE_LISTS):
             self.problem(
                 path,
                 f"case {name!r} expects nothing",
@@ -266,7 +269,7 @@ class _Reader:
                 ok = False
         params = self.table(table, "params", path)
         severity = self.table(table, "severity", path)
-        for rule, value in severity.items():
+        for rule, value in (severity or {}).items():
             if value not in SEVERITIES:
                 guess = closest(str(value), SEVERITIES)
                 self.problem(
@@ -286,7 +289,7 @@ class _Reader:
                 )
                 ok = False
         reasons = self.table(table, "reasons", path)
-        for rule, value in reasons.items():
+        for rule, value in (reasons or {}).items():
             if not isinstance(value, str):
                 self.problem((*path, "reasons", rule), "a reason is a string", "type")
                 ok = False

@@ -110,12 +110,13 @@ def run_tests(
     engines: dict[str, Engine] = {"{}": base}
     rule_ids = [r.id for r in base.catalog.rules]
     action_ids = list(base.catalog.actions)
+    param_names = list(base.catalog.params)
     problems: list[Problem] = []
     results: list[CaseResult] = []
     cases = [case for f in files for case in f.cases]
     runnable = []
     for case in cases:
-        unknown = _unknown_names(case, rule_ids, action_ids)
+        unknown = _unknown_names(case, rule_ids, action_ids, param_names)
         problems.extend(unknown)
         if not unknown:
             runnable.append(case)
@@ -148,8 +149,23 @@ def run_tests(
     )
 
 
-def _unknown_names(case: TestCase, rule_ids: list[str], action_ids: list[str]) -> list[Problem]:
+def _unknown_names(
+    case: TestCase, rule_ids: list[str], action_ids: list[str], param_names: list[str]
+) -> list[Problem]:
     out = []
+    for name in case.params:
+        if name not in param_names:
+            guess = closest(name, param_names)
+            out.append(
+                Problem(
+                    source=case.source,
+                    line=case.line,
+                    path=("params", name),
+                    code="unknown-param",
+                    message=f"case {case.name!r}: no param {name!r} in the rule sets",
+                    hint=f"did you mean {guess!r}?" if guess else None,
+                )
+            )
     for rule, path in case.rules_named().items():
         if rule not in rule_ids:
             guess = closest(rule, rule_ids)
@@ -200,6 +216,7 @@ def _partnership(case: TestCase, plugin_manager: pluggy.PluginManager) -> Any:
 def _failures(case: TestCase, assessment: Assessment, engine: Engine) -> list[str]:
     fired = {f.rule: f for f in assessment.findings}
     not_evaluable = {n.rule: n.reason for n in assessment.not_evaluable}
+    passed = set(assessment.passed)
     out = []
 
     def state(rule: str) -> str:
@@ -207,6 +224,8 @@ def _failures(case: TestCase, assessment: Assessment, engine: Engine) -> list[st
             return f"it fired ({fired[rule].severity}): {fired[rule].message}"
         if rule in not_evaluable:
             return f"it was not evaluable: {not_evaluable[rule]}"
+        if rule not in passed:
+            return "it did not run (disabled or not selected)"
         why = str(engine.explain(rule, assessment.facts)).splitlines()[1:]
         failing = [line.strip() for line in why if line.strip().startswith("fails:")]
         return "it passed" + (f" ({'; '.join(failing)})" if failing else "")
@@ -215,7 +234,7 @@ def _failures(case: TestCase, assessment: Assessment, engine: Engine) -> list[st
         if rule not in fired:
             out.append(f"{rule} should fire, but {state(rule)}")
     for rule in case.passes:
-        if rule in fired or rule in not_evaluable:
+        if rule not in passed:
             out.append(f"{rule} should pass, but {state(rule)}")
     for rule in case.not_evaluable:
         if rule not in not_evaluable:
