@@ -54,6 +54,7 @@ from .outcome import (
     python_outcome,
     requirements,
     surviving_items,
+    when_reads,
 )
 
 __all__ = ["Backend", "Engine", "RuleSetError", "SelectionError"]
@@ -189,9 +190,17 @@ class Engine:
             (level, tuple(rules)) for level, rules in sorted(strata.items())
         ]
         self._closed = closed_terms(_terms_of(self.rules))
+        # Which bindings each condition reads, worked out once rather than per assessment.
+        self._reads = {rule.id: when_reads(rule) for rule in self.rules}
         self._wide = {
-            rule.id: tuple(
-                c for c in rule.when if not ir.free_vars(c) & {n for n, _ in rule.bindings}
+            rule.id: tuple(c for c, r in zip(rule.when, self._reads[rule.id], strict=True) if not r)
+            for rule in self.rules
+        }
+        self._shared = {
+            rule.id: frozenset(
+                i
+                for i, c in enumerate(rule.conditions)
+                if not ir.free_vars(c) & {n for n, _ in rule.bindings}
             )
             for rule in self.rules
         }
@@ -333,7 +342,9 @@ class Engine:
                 if sessions:
                     decided = self._match(sessions, rules, bounds, ctx, diagnostics)
                 else:
-                    decided = {rule.id: python_outcome(rule, ctx) for rule in rules}
+                    decided = {
+                        rule.id: python_outcome(rule, ctx, self._reads[rule.id]) for rule in rules
+                    }
                 clock.lap("match")
                 emitted: list[DerivedFact] = []
                 for rule in rules:
@@ -425,11 +436,11 @@ class Engine:
                 # A condition that reads no binding is already false: no fact can make
                 # the rule fire, so it never reaches the matcher (and it passed, unless
                 # a requirement fails first, which the evaluator decides alone).
-                out[rule.id] = python_outcome(rule, ctx)
+                out[rule.id] = python_outcome(rule, ctx, self._reads[rule.id])
                 continue
             compiled = self._matches[rule.id]
             survivors = (
-                surviving_items(rule, bounds[rule.id], ctx)
+                surviving_items(rule, bounds[rule.id], ctx, self._reads[rule.id])
                 if any(len(owner) > 1 for owner in compiled.owners)
                 else None
             )
@@ -463,7 +474,7 @@ class Engine:
                     else RuleOutcome(rule.id, "passed")
                 )
                 continue
-            outcome = python_outcome(rule, ctx)
+            outcome = python_outcome(rule, ctx, self._reads[rule.id])
             if outcome.status == "fired":
                 diagnostics.append(
                     f"internal: durable_rules and the Python evaluator disagree on {rule.id}; "
@@ -483,12 +494,10 @@ class Engine:
         count = len(matches)
         actions = list(rule.actions)
         # A condition that reads no binding has the same checks in every match.
-        names = set(bound.names)
         shared: dict[int, Trace] = {}
-        for index, cond in enumerate(rule.conditions):
-            if not ir.free_vars(cond) & names:
-                shared[index] = []
-                evaluate_cond(cond, ctx, {}, shared[index])
+        for index in self._shared[rule.id]:
+            shared[index] = []
+            evaluate_cond(rule.conditions[index], ctx, {}, shared[index])
         for combo in matches:
             env = bound.env(combo)
             for cond, named in rule.actions_if:

@@ -19,7 +19,7 @@ from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown, is_unknown, merge_unknown
 from .evaluate import Context, evaluate_cond, evaluate_term, items_of, kleene_and
 
-__all__ = ["Bound", "RuleOutcome", "bind", "python_outcome", "surviving_items"]
+__all__ = ["Bound", "RuleOutcome", "bind", "python_outcome", "surviving_items", "when_reads"]
 
 Status = Literal["fired", "passed", "not_evaluable"]
 Combination = tuple[int, ...]
@@ -81,15 +81,22 @@ def _not_evaluable(rule: CompiledRule, reasons: Any) -> RuleOutcome:
     )
 
 
-def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:
-    """Evaluate *rule* on the Python evaluator alone."""
+def when_reads(rule: CompiledRule) -> tuple[frozenset[str], ...]:
+    """The bindings each ``when`` condition reads; an engine computes it once per rule."""
+    names = {name for name, _ in rule.bindings}
+    return tuple(ir.free_vars(c) & names for c in rule.when)
+
+
+def python_outcome(
+    rule: CompiledRule, ctx: Context, reads: Sequence[frozenset[str]] | None = None
+) -> RuleOutcome:
+    """Evaluate *rule* on the Python evaluator alone (*reads*: its :func:`when_reads`)."""
     if (blocked := requirements(rule, ctx)) is not None:
         return _not_evaluable(rule, blocked)
     bound = bind(rule, ctx)
     if bound.unknown is not None:
         return _not_evaluable(rule, bound.unknown.reasons)
-    names = set(bound.names)
-    free: list[tuple[ir.Cond, frozenset[str]]] = [(c, ir.free_vars(c) & names) for c in rule.when]
+    free = list(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
     unknown: set[str] = set()
     for cond, deps in free:
         if deps:
@@ -125,12 +132,13 @@ def python_outcome(rule: CompiledRule, ctx: Context) -> RuleOutcome:
     return RuleOutcome(rule.id, "passed")
 
 
-def surviving_items(rule: CompiledRule, bound: Bound, ctx: Context) -> dict[str, list[int]]:
+def surviving_items(
+    rule: CompiledRule, bound: Bound, ctx: Context, reads: Sequence[frozenset[str]] | None = None
+) -> dict[str, list[int]]:
     """Per binding, the indices of the items that its own conditions do not rule out."""
     if bound.unknown is not None:
         return {}
-    names = set(bound.names)
-    free = [(c, ir.free_vars(c) & names) for c in rule.when]
+    free = list(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
     kept = _filter_each(rule, bound, free, ctx, set())
     return {
         name: [index for index, _ in items] for name, items in zip(bound.names, kept, strict=True)
