@@ -30,6 +30,7 @@ from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
 from .schema import assessment_schema, facts_schema
+from .standard_catalog import catalog_directory
 from .testcases import load_test_file, run_tests, test_files
 from .testcases.report import print_test_run
 
@@ -152,10 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument(
         "paths",
         nargs="*",
-        default=["rulesets"],
         metavar="PATH",
         help="a directory of rule sets and their *.test.toml cases, or test files "
-        "(default: rulesets)",
+        "(default: the standard catalog)",
     )
     test.add_argument(
         "--ruleset",
@@ -329,7 +329,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     rulesets: list[Path] = []
     tests: list[Path] = []
-    for name in args.paths:
+    for name in args.paths or [str(catalog_directory())]:
         path = Path(name)
         if path.is_dir():
             rulesets.extend(ruleset_files(path))
@@ -344,7 +344,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     files = [load_test_file(p) for p in sorted(set(tests))]
     problems = [p for f in files for p in f.problems]
     if not files:
-        msg = f"no *.test.toml files in {', '.join(args.paths)}"
+        msg = f"no *.test.toml files in {', '.join(args.paths or ['the standard catalog'])}"
         raise UsageError(msg)
     run = run_tests(rulesets, files, backend=args.backend)
     problems.extend(run.problems)
