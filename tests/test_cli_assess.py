@@ -554,3 +554,68 @@ def test_no_rules_at_all_says_so(capsys: pytest.CaptureFixture[str], case_study:
     assert document["findings"] == []
     assert document["passed"] == []
     assert "no rule sets to run" in err
+
+
+# --- the standard catalog from the command line ---------------------------------------
+
+
+def test_select_and_ignore_choose_rules(
+    capsys: pytest.CaptureFixture[str], case_study: str
+) -> None:
+    document = assess_json(capsys, case_study, "--select", "GOV", "--ignore", "GOV-1")
+    ran = {f["rule"] for f in document["findings"]} | set(document["passed"])
+    ran |= {n["rule"] for n in document["not_evaluable"]}
+    assert ran == {f"GOV-0{i}" for i in range(1, 10)}
+    assert set(document["areas"]) == {"governance"}
+    assert document["coverage"]["rules"] == 9
+
+
+def test_a_selection_that_matches_nothing_exits_2(
+    capsys: pytest.CaptureFixture[str], case_study: str
+) -> None:
+    code, _out, err = run(capsys, case_study, "--select", "GOV-1O")
+    assert code == 2
+    assert "no rule id is or starts with 'GOV-1O'; did you mean" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("wide")
+def test_data_gaps_are_listed_with_their_reasons(
+    capsys: pytest.CaptureFixture[str], examples_dir: Path, tmp_path: Path
+) -> None:
+    text = (examples_dir / "healthy.toml").read_text(encoding="utf-8")
+    head, rest = text.split("\n[partnership]", 1)
+    # Declare escalations a gap, and drop the escalations the file states.
+    rest = "\n".join(
+        block
+        for block in ("\n[partnership]" + rest).split("\n\n")
+        if not block.lstrip().startswith("[[escalations]]")
+    )
+    path = tmp_path / "gaps.toml"
+    path.write_text(head + '\ndata_gaps = ["escalations"]\n' + rest, encoding="utf-8")
+    code, out, err = run(capsys, str(path), "--no-color")
+    assert code == 0, err
+    assert "Not evaluable:" in out
+    for rule in ("GOV-07", "GOV-08", "EWS-10"):
+        line = next(line for line in out.splitlines() if line.strip().startswith(f"{rule}:"))
+        assert "declared a data gap in assessment.data_gaps" in line
+    document = assess_json(capsys, str(path))
+    assert {"GOV-07", "GOV-08", "EWS-10"} <= set(document["coverage"]["data_gaps"])
+
+
+@pytest.mark.usefixtures("wide")
+def test_the_text_report_has_areas_findings_and_plan(
+    capsys: pytest.CaptureFixture[str], case_study: str
+) -> None:
+    code, out, _ = run(capsys, case_study, "--no-color")
+    assert code == 0
+    assert "Area health" in out
+    governance = next(
+        line for line in out.splitlines() if line.strip("│ ").startswith("Governance")
+    )
+    assert "15.3" in governance
+    assert "red" in governance
+    assert "baseline" in governance
+    assert "Realignment plan" in out
+    assert "ACT-16 Bi-weekly executive alignment sessions" in out
+    assert "Backlog:" in out
