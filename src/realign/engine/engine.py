@@ -663,6 +663,8 @@ def maybe_finding(rule: CompiledRule, reason: str | None = None) -> dict[str, An
 
 def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int, ...]]:
     """Matches in the order of the facts they bind (by id), not of their place in the file."""
+    if len(matches) < 2:
+        return list(matches)
 
     def key(combo: tuple[int, ...]) -> tuple[str, str]:
         env = bound.env(combo)

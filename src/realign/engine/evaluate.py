@@ -120,6 +120,8 @@ def _located(value: Any, path: str) -> Any:
 
 
 _SCALARS = frozenset({type(None), bool, int, float, str, date})
+#: values that are never unknown and never need their path
+_PLAIN = frozenset({bool, int, float, str, date})
 
 
 #: attrs.has per class, asked millions of times; a pure fact about classes, so shared
@@ -319,6 +321,13 @@ def closed_terms(roots: Iterable[ir.Term]) -> frozenset[int]:
 
 
 def _get(obj: Any, name: str, ctx: Context) -> Any:
+    if type(obj) is Located and _is_record(type(obj.value)):
+        # The hot path: a field of a stated record. A plain value needs no path.
+        value = getattr(obj.value, name, _ABSENT)
+        if value is not _ABSENT:
+            if type(value) in _PLAIN:
+                return value
+            return ctx.wrap(value, f"{obj.path}.{name}")
     if is_unknown(obj) and obj.path is not None:
         # A derived fact may be known where the table it hangs under is not stated.
         path = f"{obj.path}.{name}"
