@@ -106,7 +106,8 @@ class Context:
 
 def _located(value: Any, path: str) -> Any:
     kind = type(value)
-    if kind in _SCALARS or kind is Located:
+    if kind in _SCALARS or kind is Located or kind is Unknown:
+        # An Unknown inside a derived value (one unrated period of a series) stays unknown.
         return value
     if isinstance(value, Enum):
         return value.value
