@@ -184,10 +184,12 @@ class DurableSession:
         ident = out.get("id")
         if isinstance(ident, str):
             candidate, n = ident, 0
-            while (taken := self._ids.get(fnv1a(candidate))) is not None and taken != candidate:
+            key = fnv1a(candidate)
+            while (taken := self._ids.get(key)) is not None and taken != candidate:
                 n += 1
                 candidate = f"{ident}~{n}"
-            self._ids[fnv1a(candidate)] = candidate
+                key = fnv1a(candidate)
+            self._ids[key] = candidate
             out["id"] = candidate
         return out
 

@@ -364,6 +364,7 @@ class Engine:
         finally:
             for session in reversed(sessions):
                 session.__exit__(None, None, None)
+        clock.lap("match")  # closing the sessions is the matcher's work
         order = {area: i for i, area in enumerate(AREAS)}
         findings.sort(
             key=lambda f: (
