@@ -163,3 +163,10 @@ def test_the_catalog_test_data_are_the_examples() -> None:
     for name in EXAMPLES:
         copy = ROOT / "rulesets" / "testdata" / f"{name}.toml"
         assert copy.read_bytes() == (BUNDLED / f"{name}.toml").read_bytes(), name
+
+
+def test_the_standard_catalog_checks_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", str(ROOT / "rulesets")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.strip().endswith("50 rules: 0 errors, 0 warnings"), out
