@@ -504,8 +504,10 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
     func = term.func
     verdicts: list[bool | Unknown] = []
     values: list[Any] = []
+    # One scope for all items: evaluation never keeps it, so rebinding the variable is safe.
+    scope = dict(env)
     for item in items:
-        scope = {**env, term.var: item}
+        scope[term.var] = item
         keep: bool | Unknown = True if term.where is None else evaluate_cond(term.where, ctx, scope)
         if isinstance(item, Mapping) and MAYBE in item:
             # A record that may or may not belong (a rule that was not evaluable
@@ -591,48 +593,57 @@ def evaluate_cond(
     cond: ir.Cond, ctx: Context, env: Mapping[str, Any], trace: Trace | None = None
 ) -> bool | Unknown:
     """True, False or :class:`Unknown` (with its reasons)."""
-    match cond:
-        case ir.And(items=items):
-            if trace is None:
-                return kleene_and(evaluate_cond(c, ctx, env) for c in items)
-            return kleene_and([evaluate_cond(c, ctx, env, trace) for c in items])
-        case ir.Or(items=items):
-            if trace is None:
-                return kleene_or(evaluate_cond(c, ctx, env) for c in items)
-            return kleene_or([evaluate_cond(c, ctx, env, trace) for c in items])
-        case ir.Cmp(op=op, left=left_term, right=right_term):
-            left = evaluate_term(left_term, ctx, env)
-            right = evaluate_term(right_term, ctx, env)
-            result = compare(op, left, right)
-            if trace is not None:
-                trace.append(
-                    Check(
-                        cond.text,
-                        op,
-                        left_term.text,
-                        plain(left),
-                        right_term.text,
-                        plain(right),
-                        result,
-                    )
+    kind = type(cond)
+    if kind is ir.Cmp:
+        left_term, right_term = cond.left, cond.right  # type: ignore[attr-defined]
+        left = evaluate_term(left_term, ctx, env)
+        right = evaluate_term(right_term, ctx, env)
+        result = compare(cond.op, left, right)  # type: ignore[attr-defined]
+        if trace is not None:
+            trace.append(
+                Check(
+                    cond.text,
+                    cond.op,  # type: ignore[attr-defined]
+                    left_term.text,
+                    plain(left),
+                    right_term.text,
+                    plain(right),
+                    result,
                 )
-            return result
-        case ir.Truth(term=term, expected=expected):
-            value = evaluate_term(term, ctx, env)
-            result = value if is_unknown(value) else (value is expected)
-            if trace is not None:
-                trace.append(
-                    Check(
-                        cond.text,
-                        "is",
-                        term.text,
-                        plain(value),
-                        str(expected).lower(),
-                        expected,
-                        result,
-                    )
+            )
+        return result
+    if kind is ir.And:
+        if trace is None:
+            unknown: list[Unknown] = []
+            for item in cond.items:  # type: ignore[attr-defined]
+                result = evaluate_cond(item, ctx, env)
+                if result is False:
+                    return False
+                if result is not True:
+                    unknown.append(result)
+            return merge_unknown(unknown) if unknown else True
+        return kleene_and([evaluate_cond(c, ctx, env, trace) for c in cond.items])  # type: ignore[attr-defined]
+    if kind is ir.Or:
+        if trace is None:
+            return kleene_or(evaluate_cond(c, ctx, env) for c in cond.items)  # type: ignore[attr-defined]
+        return kleene_or([evaluate_cond(c, ctx, env, trace) for c in cond.items])  # type: ignore[attr-defined]
+    if kind is ir.Truth:
+        term, expected = cond.term, cond.expected  # type: ignore[attr-defined]
+        value = evaluate_term(term, ctx, env)
+        result = value if is_unknown(value) else (value is expected)
+        if trace is not None:
+            trace.append(
+                Check(
+                    cond.text,
+                    "is",
+                    term.text,
+                    plain(value),
+                    str(expected).lower(),
+                    expected,
+                    result,
                 )
-            return result
+            )
+        return result
     raise TypeError(cond)  # pragma: no cover
 
 
