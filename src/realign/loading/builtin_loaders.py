@@ -219,9 +219,15 @@ def _load_json(source: FactSource) -> RawFacts:
             ]
         )
     raw = RawFacts(data=data, format="json", positions=functools.partial(json_source_map, text))
-    if problems := list(_json_value_problems(source, data, duplicated)):
+    # A lone surrogate can only come from a \uD800-\uDFFF escape, so most files need no walk.
+    if (duplicated or _SURROGATE_ESCAPE.search(text)) and (
+        problems := list(_json_value_problems(source, data, duplicated))
+    ):
         raise FactError(raw.locator().place(problems))
     return raw
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _json_value_problems(
