@@ -46,6 +46,7 @@ from realign.model import (
     ResourceCommitment,
     SignalType,
 )
+from realign.rules.values import is_unknown
 from realign.testing.strategies import (
     dates_before,
     free_text,
@@ -568,7 +569,12 @@ HUGE_KPI_SWING = _minimal(
 
 def _json_friendly(value: Any) -> str:
     """Strict JSON (no NaN or Infinity), dates as ISO strings: what DerivedFact promises."""
-    return json.dumps(value, allow_nan=False, default=lambda d: d.isoformat())
+    # An unknown part of a value (one unrated period) carries its reason.
+    return json.dumps(
+        value,
+        allow_nan=False,
+        default=lambda d: d.describe() if is_unknown(d) else d.isoformat(),
+    )
 
 
 @given(partnerships())

@@ -16,6 +16,7 @@ from ._version import __version__
 from .enrich import FactSet
 from .errors import Problem
 from .loading.dump import jsonable, to_data
+from .rules.values import is_unknown
 
 __all__ = ["FACTS_DOCUMENT_SCHEMA", "facts_document", "print_facts", "to_json"]
 
@@ -33,7 +34,7 @@ def facts_document(
         "partnership": jsonable(to_data(facts.partnership)),
         "derived": {
             name: {
-                "value": jsonable(fact.value),
+                "value": _derived_json(fact.value),
                 "known": fact.known,
                 "unknown_reason": fact.unknown,
                 "description": fact.description,
@@ -46,6 +47,17 @@ def facts_document(
     }
 
 
+def _derived_json(value: Any) -> Any:
+    """A derived value as JSON; an unknown part of it becomes ``{"unknown": reason}``."""
+    if is_unknown(value):
+        return {"unknown": value.describe()}
+    if isinstance(value, Mapping):
+        return {str(k): _derived_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_derived_json(v) for v in value]
+    return jsonable(value)
+
+
 def to_json(document: Mapping[str, Any]) -> str:
     """Deterministic JSON text: same input, same bytes."""
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -54,6 +66,8 @@ def to_json(document: Mapping[str, Any]) -> str:
 def _show(value: Any) -> str:
     if value is None:
         return "none"
+    if is_unknown(value):
+        return "unknown"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):

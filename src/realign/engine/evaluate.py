@@ -655,6 +655,9 @@ def compare(op: str, left: Any, right: Any) -> bool | Unknown:
     if op in ("in", "not in"):
         members = _members(right)
         found = _plain_scalar(left) in members
+        if not found and any(is_unknown(m) for m in members):
+            # It may be the member nobody knows.
+            return merge_unknown(members)
         return found if op == "in" else not found
     left, right = _plain_scalar(left), _plain_scalar(right)
     if not _same_kind(left, right):

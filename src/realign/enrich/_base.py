@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model import MeetingType, PulseSurvey
 from ..model.scales import Identifier
+from ..rules.values import Unknown
 from .factset import DerivedFact, FactSet
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "response_rate",
     "round_half_away",
     "spread",
+    "unknown_value",
 ]
 
 #: The standard windows of DOMAIN §0.2, in days.
@@ -43,6 +45,15 @@ def round_half_away(value: float, places: int = 2) -> float:
         return value
     quantum = Decimal(1).scaleb(-places)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def unknown_value(reason: str) -> Unknown:
+    """An unknown element inside a derived value (a list item, a table value), with its reason.
+
+    The evaluator reads it like an unknown fact: a rule that needs it is not
+    evaluable, where ``None`` would be a known "none" and every comparison false.
+    """
+    return Unknown(frozenset({reason}))
 
 
 def median(values: Sequence[float]) -> float:
@@ -92,6 +103,15 @@ class Collector:
 
     def within(self, day: date | None, days: int) -> bool:
         return day is not None and 0 <= (self.as_of - day).days <= days
+
+    def stated(self, value: Any, path: str, label: str) -> Any:
+        """*value*, or an unknown value when the stated fact at *path* is unknown.
+
+        *label* names the place inside a derived value, for the reason.
+        """
+        if value is None and (reason := self.facts.reason_unknown(path)) is not None:
+            return unknown_value(f"{label} is unknown ({reason})")
+        return value
 
     def gap(self, *paths: str) -> str | None:
         """The reason the first unknown of *paths* is unknown, phrased for a report."""

@@ -52,9 +52,16 @@ def _profiles(c: Collector) -> None:
     )
     c.add(
         "culture.profile_respondents",
-        {partner: profile.respondents for partner, (_, profile) in latest.items()},
+        {
+            partner: c.stated(
+                profile.respondents,
+                f"culture.profiles[{i}].respondents",
+                f"the respondents to the {partner} culture profile of {profile.assessed}",
+            )
+            for partner, (i, profile) in latest.items()
+        },
         sources,
-        "per partner, respondents to its latest culture profile (none if not stated)",
+        "per partner, respondents to its latest culture profile (unknown if not stated)",
         needs=needs,
     )
     description = "per dimension, the largest distance between partners' latest profiles"

@@ -38,7 +38,9 @@ class DerivedFact:
     Attributes:
         name: dotted name; facts about one record start with its path,
             e.g. ``decisions[2].latency_days``.
-        value: a JSON-friendly value (None, bool, number, string, date, list, mapping).
+        value: a JSON-friendly value (None, bool, number, string, date, list, mapping),
+            where a list item or mapping value the facts do not state is an
+            :class:`~realign.rules.values.Unknown` with its reason, never None.
         sources: fact paths the value was computed from, for explanations.
         description: what the value means, in one sentence.
         unknown: why the value could not be computed, or None when it is known.

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from ..hookspecs import hookimpl
 from ..model import Attendance, Meeting, MeetingType
-from ._base import EXEC_MEETINGS, Collector, H, Q, Y, median
+from ..rules.values import Unknown
+from ._base import EXEC_MEETINGS, Collector, H, Q, Y, median, unknown_value
 from .factset import DerivedFact, FactSet
 
 __all__ = ["realign_enrich_facts"]
@@ -84,17 +85,42 @@ def _sponsors(c: Collector) -> None:
         f"the last {SPONSOR_LOOKBACK} steering-committee or strategy-sync meetings within {Y} days",
         needs=("meetings",),
     )
+    recorded: dict[str, int] = {}
+    unrecorded: dict[str, list[str]] = {}
+    missed: dict[str, int | Unknown] = {}
+    for org in c.partner_ids:
+        recorded[org] = sum(
+            m.exec_attendance.get(org, Attendance.SPONSOR) is not Attendance.SPONSOR
+            for m in meetings
+        )
+        unrecorded[org] = [m.id for m in meetings if org not in m.exec_attendance]
+        missed[org] = (
+            unknown_value(
+                f"{org}'s sponsor attendance is not recorded for {', '.join(unrecorded[org])}"
+            )
+            if unrecorded[org]
+            else recorded[org]
+        )
     c.add(
         "governance.sponsors.missed_meetings",
-        {
-            partner: sum(
-                m.exec_attendance.get(partner, Attendance.SPONSOR) is not Attendance.SPONSOR
-                for m in meetings
-            )
-            for partner in c.partner_ids
-        },
+        missed,
         sources,
-        "per partner, recent executive meetings its sponsor was recorded as delegating or missing",
+        "per partner, recent executive meetings its sponsor delegated or missed "
+        "(unknown while some of them do not record its attendance)",
+        needs=needs,
+    )
+    c.add(
+        "governance.sponsors.missed_meetings_recorded",
+        recorded,
+        sources,
+        "per partner, recent executive meetings recorded with its sponsor delegating or missing",
+        needs=needs,
+    )
+    c.add(
+        "governance.sponsors.unrecorded_meetings",
+        unrecorded,
+        sources,
+        "per partner, recent executive meetings that do not record its attendance",
         needs=needs,
     )
     c.add(

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from ..hookspecs import hookimpl
 from ..model import Direction, HealthCheck, HealthDimension, Kpi, KpiPoint, PulseItem, PulseSurvey
-from ._base import Collector, H, response_rate, round_half_away, spread
+from ..rules.values import Unknown, is_unknown, merge_unknown
+from ._base import Collector, H, response_rate, round_half_away, spread, unknown_value
 from .factset import DerivedFact, FactSet
 
 __all__ = ["kpi_rag", "pulse_composite", "realign_enrich_facts"]
@@ -52,6 +53,61 @@ def kpi_rag(direction: Direction, point: KpiPoint) -> str | None:
     return "amber" if actual <= (1 + AMBER_TOLERANCE) * target else "red"
 
 
+def _wave(survey: PulseSurvey) -> str:
+    """A pulse wave as a reason names it: by partner and period, never by position."""
+    return f"the {survey.respondent_org} pulse of {survey.period}"
+
+
+def _items_reason(c: Collector, path: str, survey: PulseSurvey) -> str:
+    if (gap := c.facts.reason_unknown(f"{path}.items")) is not None:
+        return f"items: {gap}"
+    missing = [str(item) for item in PulseItem if item not in survey.items]
+    return f"items not stated: {', '.join(missing)}"
+
+
+def _composite_or_unknown(c: Collector, path: str, survey: PulseSurvey) -> float | Unknown:
+    composite = pulse_composite(survey)
+    if composite is None:
+        reason = _items_reason(c, path, survey)
+        return unknown_value(f"the composite of {_wave(survey)} is unknown ({reason})")
+    return composite
+
+
+def _latest_wave(
+    c: Collector, path: str, survey: PulseSurvey, composite: object
+) -> dict[str, object]:
+    """One partner's latest wave, with an unknown value wherever the file does not say."""
+    wave = _wave(survey)
+    gap = c.facts.reason_unknown(f"{path}.items")
+    items: dict[str, object] = {}
+    for item in sorted(PulseItem, key=str):
+        value = survey.items.get(item)
+        if value is None:
+            why = gap or "not stated in the fact file"
+            items[str(item)] = unknown_value(f"the {item} item of {wave} is unknown ({why})")
+        else:
+            items[str(item)] = value
+    inputs = {
+        name: c.stated(getattr(survey, name), f"{path}.{name}", f"the {name} of {wave}")
+        for name in ("responses", "invited", "recommend_nps")
+    }
+    rate: object = response_rate(survey)
+    unknown_inputs = [v for k, v in inputs.items() if k != "recommend_nps" and is_unknown(v)]
+    if unknown_inputs:
+        rate = merge_unknown(unknown_inputs)
+    return {
+        "period": survey.period,
+        "date": survey.date,
+        "age_days": c.age(survey.date),
+        "composite": composite,
+        "items": items,
+        "responses": inputs["responses"],
+        "invited": inputs["invited"],
+        "response_rate": rate,
+        "recommend_nps": inputs["recommend_nps"],
+    }
+
+
 def _pulses(c: Collector) -> None:
     waves: dict[str, list[tuple[int, PulseSurvey]]] = defaultdict(list)
     for i, survey in enumerate(c.p.pulse_surveys):
@@ -59,8 +115,7 @@ def _pulses(c: Collector) -> None:
         composite = pulse_composite(survey)
         description = "mean of the six pulse items, 2 dp"
         if composite is None:
-            missing = [str(item) for item in PulseItem if item not in survey.items]
-            reason = f"items not stated: {', '.join(missing)}"
+            reason = _items_reason(c, path, survey)
             c.unknown(f"{path}.composite", description, reason, [f"{path}.items"])
         else:
             c.add(f"{path}.composite", composite, [f"{path}.items"], description)
@@ -73,42 +128,43 @@ def _pulses(c: Collector) -> None:
         )
         waves[survey.respondent_org].append((i, survey))
     latest: dict[str, dict[str, object]] = {}
-    composites: dict[str, list[float | None]] = {}
-    change: dict[str, float] = {}
+    composites: dict[str, list[float | Unknown]] = {}
+    change: dict[str, float | Unknown] = {}
     sources: list[str] = []
     for org in sorted(waves):
         ordered = sorted(waves[org], key=lambda w: (w[1].date, w[1].period))
-        _, last = ordered[-1]
         sources.extend(f"pulse_surveys[{j}]" for j, _ in ordered)
-        series = [pulse_composite(s) for _, s in ordered]
+        series = [_composite_or_unknown(c, f"pulse_surveys[{j}]", s) for j, s in ordered]
         composites[org] = series
-        latest[org] = {
-            "period": last.period,
-            "date": last.date,
-            "age_days": c.age(last.date),
-            "composite": series[-1],
-            "items": {str(k): v for k, v in sorted(last.items.items())},
-            "responses": last.responses,
-            "invited": last.invited,
-            "response_rate": response_rate(last),
-            "recommend_nps": last.recommend_nps,
-        }
-        if len(series) >= 2 and series[-1] is not None and series[-2] is not None:
-            change[org] = round_half_away(series[-1] - series[-2])
+        last_index, last = ordered[-1]
+        latest[org] = _latest_wave(c, f"pulse_surveys[{last_index}]", last, series[-1])
+        if len(series) >= 2:
+            now, before = series[-1], series[-2]
+            if isinstance(now, Unknown) or isinstance(before, Unknown):
+                change[org] = merge_unknown((now, before))
+            else:
+                change[org] = round_half_away(now - before)
     needs = ("pulse_surveys",)
-    c.add("pulse.latest", latest, sources, "per partner, its latest pulse wave", needs=needs)
+    c.add(
+        "pulse.latest",
+        latest,
+        sources,
+        "per partner, its latest pulse wave (unknown inside where the wave does not say)",
+        needs=needs,
+    )
     c.add(
         "pulse.composites",
         composites,
         sources,
-        "per partner, its pulse composites in date order (none where items are missing)",
+        "per partner, its pulse composites in date order (unknown where items are missing)",
         needs=needs,
     )
     c.add(
         "pulse.composite_change",
         change,
         sources,
-        "per partner with two complete waves or more, latest composite minus the previous one",
+        "per partner with two waves or more, latest composite minus the previous one "
+        "(unknown when either is)",
         needs=needs,
     )
     c.add(
@@ -121,64 +177,106 @@ def _pulses(c: Collector) -> None:
 
 
 def _kpis(c: Collector) -> None:
-    joint_by_period: dict[str, list[str]] = defaultdict(list)
+    # Per period, the RAG of each jointly agreed KPI with an actual value: unknown
+    # where the period has no target.
+    joint_by_period: dict[str, list[str | Unknown]] = defaultdict(list)
     joint_sources: list[str] = []
+    undetermined_with_data: list[str] = []
     for k, kpi in enumerate(c.p.kpis):
         path = f"kpis[{k}]"
         ordered = sorted(
             ((j, p) for j, p in enumerate(kpi.series) if p.actual is not None),
             key=lambda x: x[1].period,
         )
-        rags: list[str | None] = []
+        rags: list[str | Unknown] = []
         for j, point in ordered:
             rag = kpi_rag(kpi.direction, point)
-            rags.append(rag)
             point_path = f"{path}.series[{j}]"
             description = "green, amber or red against the period's target"
             if rag is None:
-                c.unknown(f"{point_path}.rag", description, "no target stated", [point_path])
+                why = c.facts.reason_unknown(f"{point_path}.target") or "not stated"
+                reason = f"the target is unknown ({why})"
+                c.unknown(f"{point_path}.rag", description, reason, [point_path])
+                rated: str | Unknown = unknown_value(
+                    f"the RAG of {kpi.id} in {point.period} is unknown ({reason})"
+                )
             else:
                 c.add(f"{point_path}.rag", rag, [point_path, f"{path}.direction"], description)
-            if kpi.jointly_agreed and rag is not None:
-                joint_by_period[point.period].append(rag)
+                rated = rag
+            rags.append(rated)
+            if kpi.jointly_agreed:
+                joint_by_period[point.period].append(rated)
                 joint_sources.append(point_path)
+        if kpi.jointly_agreed is None and ordered:
+            undetermined_with_data.append(kpi.id)
+        needs = [f"{path}.series.actual"]
         c.add(
             f"{path}.rags",
             rags,
             [f"{path}.series"],
-            "RAG per period with an actual, in period order",
+            "RAG per period with an actual, in period order (unknown without a target)",
+            needs=needs,
         )
-        run = 0
-        for rag in reversed(rags):
-            if rag not in ("amber", "red"):
-                break
-            run += 1
-        c.add(
-            f"{path}.non_green_run",
-            run,
-            [f"{path}.series"],
-            "consecutive latest periods that were amber or red",
-        )
+        _non_green_run(c, path, rags, needs)
         c.add(
             f"{path}.latest_period",
             ordered[-1][1].period if ordered else None,
             [f"{path}.series"],
             "latest period with an actual value",
+            needs=needs,
         )
         _kpi_change(c, k, kpi, [p for _, p in ordered])
+    _joint_kpis(c, joint_by_period, joint_sources, undetermined_with_data)
+
+
+def _non_green_run(c: Collector, path: str, rags: list[str | Unknown], needs: list[str]) -> None:
+    name = f"{path}.non_green_run"
+    description = "consecutive latest periods that were amber or red"
+    run = 0
+    for rag in reversed(rags):
+        if isinstance(rag, Unknown):
+            # The unrated period may be green (the run ends) or not (it goes on).
+            reason = f"the run of {run} reaches a period without a rating: {rag.describe()}"
+            c.unknown(name, description, reason, [f"{path}.series"])
+            return
+        if rag not in ("amber", "red"):
+            break
+        run += 1
+    c.add(name, run, [f"{path}.series"], description, needs=needs)
+
+
+def _joint_kpis(
+    c: Collector,
+    joint_by_period: dict[str, list[str | Unknown]],
+    joint_sources: list[str],
+    undetermined_with_data: list[str],
+) -> None:
+    needs = ("kpis", "kpis.jointly_agreed", "kpis.series", "kpis.series.actual")
+    shares: dict[str, float | Unknown] = {}
+    for period, rags in sorted(joint_by_period.items()):
+        unrated = [r for r in rags if is_unknown(r)]
+        if unrated:
+            shares[period] = merge_unknown(unrated)
+        else:
+            shares[period] = round_half_away(rags.count("green") / len(rags), 4)
+    name = "kpis.joint_green_share"
+    description = "per period, green jointly agreed KPIs / jointly agreed KPIs with data"
+    if undetermined_with_data and not c.gap(*needs):
+        # A KPI that may or may not be joint could change every share it has data for.
+        reason = "jointly_agreed is not stated for KPIs with data: " + ", ".join(
+            sorted(undetermined_with_data)
+        )
+        c.unknown(name, description, reason, joint_sources)
+    else:
+        c.add(
+            name,
+            shares,
+            joint_sources,
+            description + " (unknown where one is unrated)",
+            needs=needs,
+        )
     latest = max(joint_by_period, default=None)
     in_latest = joint_by_period.get(latest, []) if latest else []
-    needs = ("kpis", "kpis.jointly_agreed", "kpis.series")
-    c.add(
-        "kpis.joint_green_share",
-        {
-            period: round_half_away(rags.count("green") / len(rags), 4)
-            for period, rags in sorted(joint_by_period.items())
-        },
-        joint_sources,
-        "per period, green jointly agreed KPIs / jointly agreed KPIs with data",
-        needs=needs,
-    )
     c.add(
         "kpis.latest_period",
         latest,
@@ -193,16 +291,18 @@ def _kpis(c: Collector) -> None:
         "jointly agreed KPIs with data in kpis.latest_period",
         needs=needs,
     )
-    c.add(
-        "kpis.joint_red_latest",
-        in_latest.count("red"),
-        joint_sources,
-        "jointly agreed KPIs that are red in kpis.latest_period",
-        needs=needs,
-    )
+    name = "kpis.joint_red_latest"
+    description = "jointly agreed KPIs that are red in kpis.latest_period"
+    unrated = [r for r in in_latest if is_unknown(r)]
+    if unrated and not c.gap(*needs):
+        reason = merge_unknown(unrated).describe()
+        c.unknown(name, description, reason, joint_sources)
+    else:
+        c.add(name, in_latest.count("red"), joint_sources, description, needs=needs)
     c.undetermined(
         "kpis.joint_undetermined",
-        "KPIs that do not state whether both partners agreed them (left out of the joint figures)",
+        "KPIs that do not state whether both partners agreed them (left out of the joint "
+        "counts; the green shares are unknown while one of them has data)",
         [kpi.id for kpi in c.p.kpis if kpi.jointly_agreed is None],
         [f"kpis[{k}].jointly_agreed" for k in range(len(c.p.kpis))],
     )
@@ -228,70 +328,106 @@ def _health_checks(c: Collector) -> None:
     summaries: list[tuple[tuple[str, str], dict[str, object]]] = []
     for i, check in enumerate(c.p.health_checks):
         path = f"health_checks[{i}]"
+        label = f"the health check of {check.date}"
         c.add(f"{path}.age_days", c.age(check.date), [f"{path}.date"], "days before as_of")
-        gaps = _perception_gaps(c, path, check)
-        share = None
+        gaps = _perception_gaps(c, path, label, check)
+        share: object
         description = "actions done / actions planned"
         inputs = [f"{path}.actions_done", f"{path}.actions_total"]
         if not check.actions_total:
-            c.unknown(
-                f"{path}.actions_done_share", description, "no planned actions stated", inputs
-            )
+            reason = "no planned actions stated"
+            c.unknown(f"{path}.actions_done_share", description, reason, inputs)
+            share = unknown_value(f"the share of actions done of {label} is unknown ({reason})")
         else:
-            share = round_half_away((check.actions_done or 0) / check.actions_total, 4)
             c.add(
                 f"{path}.actions_done_share",
-                share,
+                round_half_away((check.actions_done or 0) / check.actions_total, 4),
                 inputs,
                 description,
                 needs=[f"{path}.actions_done"],
             )
-            if check.actions_done is None:
-                share = None
+            done = c.facts.reason_unknown(f"{path}.actions_done")
+            share = (
+                c.out[-1].value
+                if done is None
+                else unknown_value(
+                    f"the share of actions done of {label} is unknown (actions done: {done})"
+                )
+            )
+        rated: object = sorted(check.scores)
+        if not check.scores and (why := c.facts.reason_unknown(f"{path}.scores")):
+            rated = unknown_value(f"the partners that rated {label} are unknown ({why})")
         summary: dict[str, object] = {
             "date": check.date,
             "age_days": c.age(check.date),
-            "type": None if check.type is None else str(check.type),
-            "facilitator": None if check.facilitator is None else str(check.facilitator),
-            "partners_rated": sorted(check.scores),
+            "type": c.stated(
+                None if check.type is None else str(check.type),
+                f"{path}.type",
+                f"the type of {label}",
+            ),
+            "facilitator": c.stated(
+                None if check.facilitator is None else str(check.facilitator),
+                f"{path}.facilitator",
+                f"the facilitator of {label}",
+            ),
+            "partners_rated": rated,
             "perception_gap": gaps,
-            "action_plan": check.action_plan,
+            "action_plan": c.stated(
+                check.action_plan, f"{path}.action_plan", f"the action plan of {label}"
+            ),
             "actions_done_share": share,
         }
         # Ties on the date are broken by content, never by position in the file.
-        summaries.append(
-            ((check.date.isoformat(), repr(sorted(summary.items(), key=str))), summary)
-        )
+        summaries.append(((check.date.isoformat(), repr(_stable(summary))), summary))
     latest = max(summaries, key=lambda item: item[0])[1] if summaries else None
     c.add(
         "health_checks.latest",
         latest,
         [f"health_checks[{i}]" for i in range(len(c.p.health_checks))],
-        "the most recent health check (none if there never was one; None inside = not stated)",
+        "the most recent health check (none if there never was one; unknown inside where "
+        "it does not say)",
         needs=("health_checks",),
     )
 
 
-def _perception_gaps(c: Collector, path: str, check: HealthCheck) -> dict[str, float] | None:
-    gaps: dict[str, float] = {}
+def _stable(value: object) -> object:
+    """*value* with unknown parts replaced by their sorted reasons, for a stable order."""
+    if isinstance(value, Unknown):
+        return ("unknown", value.describe())
+    if isinstance(value, dict):
+        return sorted(((str(k), _stable(v)) for k, v in value.items()), key=str)
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
+def _perception_gaps(
+    c: Collector, path: str, label: str, check: HealthCheck
+) -> dict[str, float | Unknown] | Unknown:
+    gaps: dict[str, float | Unknown] = {}
     reasons: set[str] = set()
+    not_rated = c.facts.reason_unknown(f"{path}.scores")
     for dimension in HealthDimension:
         scores = {partner: ratings.get(dimension) for partner, ratings in check.scores.items()}
         gap, why = spread(scores, c.partner_ids)
         if gap is None:
+            why = not_rated or why
             reasons.add(why)
+            gaps[str(dimension)] = unknown_value(
+                f"the {dimension} perception gap of {label} is unknown ({why})"
+            )
         else:
             gaps[str(dimension)] = gap
     description = "per dimension, the largest gap between partners' ratings"
-    if not gaps:
-        reason = "; ".join(sorted(reasons)) or "no ratings"
+    if all(is_unknown(v) for v in gaps.values()):
+        reason = "; ".join(sorted(reasons))
         c.unknown(f"{path}.perception_gap", description, reason, [f"{path}.scores"])
-        return None
+        return unknown_value(f"the perception gaps of {label} are unknown ({reason})")
     c.add(
         f"{path}.perception_gap",
         gaps,
         [f"{path}.scores"],
-        description + " (dimensions every partner rated)",
+        description + " (unknown for a dimension some partner did not rate)",
     )
     return gaps
 
