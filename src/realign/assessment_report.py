@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ._text import percent
 from .assessment import Assessment, Evidence
 
 __all__ = ["print_assessment"]
@@ -54,7 +55,7 @@ def print_assessment(console: Console, assessment: Assessment, *, source: str, r
     coverage = assessment.coverage
     if coverage is not None and coverage.low_confidence:
         console.print(
-            f"LOW CONFIDENCE: only {coverage.ratio:.0%} of the rules could be evaluated",
+            f"LOW CONFIDENCE: only {percent(coverage.ratio)} of the rules could be evaluated",
             style="bold yellow",
         )
     _print_areas(console, assessment)

@@ -236,7 +236,8 @@ def _assessment_definitions() -> dict[str, Any]:
             "description": (
                 "The score against earlier assessments scored with the same catalog version: "
                 "baseline (no earlier score), drifting, deteriorating, improving or stable; "
-                "null when there is no score."
+                "null when there is no score, or when only part of the catalog ran "
+                "(select or ignore), whose scores cannot be compared with history."
             ),
         },
         "assessments": _closed(
@@ -488,7 +489,6 @@ def _assessment_definitions() -> dict[str, Any]:
                     "else": {
                         "properties": {
                             "light": {"enum": list(_LIGHTS)},
-                            "trend": {"type": "string"},
                             "evaluated": {"minimum": 1},
                         }
                     },
@@ -528,7 +528,6 @@ def _assessment_definitions() -> dict[str, Any]:
                     "else": {
                         "properties": {
                             "light": {"enum": list(_LIGHTS)},
-                            "trend": {"type": "string"},
                         }
                     },
                 },

@@ -206,3 +206,164 @@ def test_a_selection_that_matches_nothing_says_so() -> None:
         Engine.default(select=["GOV-1l"])
     with pytest.raises(SelectionError, match="no rule id is or starts with 'XYZ'"):
         Engine.default(ignore=["XYZ"])
+
+
+SAME_STRATUM_READERS = """
+[[rules]]
+id = "R-01"
+title = "exit provisions missing"
+area = "governance"
+severity = "high"
+when = "partnership.exit_provisions_defined == false"
+
+[[rules]]
+id = "R-02"
+title = "a reader"
+area = "governance"
+severity = "high"
+when = "count(f in findings where f.severity == 'high') >= 1"
+message = "{count(f in findings where f.severity == 'high')} high findings"
+
+[[rules]]
+id = "R-03"
+title = "another reader, short-circuiting first"
+area = "governance"
+severity = "low"
+when = '''partnership.exit_provisions_defined == false
+  or count(f in findings where f.severity == 'high') >= 1'''
+"""
+
+
+def test_rules_of_one_stratum_do_not_see_each_others_findings() -> None:
+    documents = {b: engine(SAME_STRATUM_READERS, b).assess(CASE) for b in BACKENDS}
+    assert documents["python"].to_json() == documents["durable_rules"].to_json()
+    assessment = documents["python"]
+    assert assessment.finding("R-02").message == "1 high findings"
+    checks = [c for e in assessment.finding("R-03").evidence for c in e.checks]
+    counts = [c.actual for c in checks if c.left.startswith("count(")]
+    assert counts in ([], [1])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_key_absent_from_a_table_a_function_returns_is_missing_not_unknown(
+    backend: str,
+) -> None:
+    from realign import Function, get_plugin_manager
+    from realign.hookspecs import hookimpl
+    from realign.rules.types import NUMBER, STRING, MapType
+
+    class Tally:
+        @hookimpl
+        def realign_condition_functions(self) -> list[Function]:
+            return [
+                Function(
+                    name="tally",
+                    params=(STRING,),
+                    returns=MapType("table", NUMBER),
+                    impl=lambda s: {"a": 1},
+                    doc="a table from a function",
+                )
+            ]
+
+    pm = get_plugin_manager(load_entrypoints=False, extra=[Tally()])
+    rules = """
+[[rules]]
+id = "F-01"
+title = "absent key of a function's table"
+area = "governance"
+severity = "low"
+when = "tally('x')['b'] > 0"
+"""
+    e = Engine(
+        [parse_ruleset_text(HEADER + rules, source="t.toml")], plugin_manager=pm, backend=backend
+    )  # type: ignore[arg-type]
+    assert e.assess(HEALTHY).passed == ("F-01",)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_known_false_condition_beats_an_unknown_collection(backend: str, tmp_path: Path) -> None:
+    text = CASE.read_text(encoding="utf-8")
+    head, rest = text.split("\n[partnership]", 1)
+    rest = "\n\n".join(
+        block
+        for block in ("[partnership]" + rest).split("\n\n")
+        if not block.lstrip().startswith("[[escalations]]")
+    )
+    path = tmp_path / "gap.toml"
+    path.write_text(head + '\ndata_gaps = ["escalations"]\n\n' + rest, encoding="utf-8")
+    rules = """
+[[rules]]
+id = "G-01"
+title = "bound to an unknown collection"
+area = "governance"
+severity = "high"
+for = { e = "escalations" }
+when = ["partnership.exit_provisions_defined == true", "e.level_reached > 1"]
+
+[[rules]]
+id = "G-02"
+title = "the same as a count"
+area = "governance"
+severity = "high"
+when = [
+  "partnership.exit_provisions_defined == true",
+  "count(e in escalations where e.level_reached > 1) > 0",
+]
+
+[[rules]]
+id = "G-03"
+title = "bound to an unknown collection, nothing false"
+area = "governance"
+severity = "high"
+for = { e = "escalations" }
+when = "e.level_reached > 1"
+"""
+    assessment = engine(rules, backend).assess(path)
+    assert set(assessment.passed) == {"G-01", "G-02"}
+    reasons = {n.rule: n.reason for n in assessment.not_evaluable}
+    assert "declared a data gap" in reasons["G-03"]
+
+
+def test_timings_add_up_per_phase() -> None:
+    e = Engine.default()
+    timings: dict[str, float] = {}
+    e.assess(CASE, timings=timings)
+    assert set(timings) == {"load", "match", "explain", "score"}
+    assert all(v >= 0 for v in timings.values())
+    first = dict(timings)
+    e.assess(CASE, timings=timings)
+    assert all(timings[k] >= first[k] for k in first)
+
+
+def test_a_selection_gives_no_trend_against_whole_catalog_history(tmp_path: Path) -> None:
+    text = CASE.read_text(encoding="utf-8") + (
+        '\n[[history]]\nperiod = "2023-Q4"\ncatalog_version = "0.1"\n'
+        "area_scores = { governance = 15.3, culture = 33.2, market = 90.0, alignment = 16.0, "
+        "early_warning = 49.9, continuous = 61.6 }\noverall = 41.4\n"
+    )
+    path = tmp_path / "with_history.toml"
+    path.write_text(text, encoding="utf-8")
+    whole = Engine.default().assess(path)
+    assert whole.overall is not None
+    assert whole.overall.trend == "stable"
+    part = Engine.default(select=["MKT"]).assess(path)
+    assert part.overall is not None
+    assert part.overall.trend is None
+    assert all(area.trend is None for area in part.areas.values())
+    assert any("no trend is given" in d for d in part.diagnostics)
+
+
+def test_an_empty_selection_is_refused() -> None:
+    with pytest.raises(SelectionError, match="empty"):
+        Engine.default(ignore=[""])
+
+
+def test_an_actions_if_entry_without_actions_is_a_problem() -> None:
+    file = parse_ruleset_text(
+        HEADER + '[[rules]]\nid = "A"\ntitle = "t"\narea = "culture"\nseverity = "low"\n'
+        'when = "true"\nactions_if = [{ when = "true", actions = [] }]\n',
+        source="t.toml",
+    )
+    assert [p.message for p in file.problems] == [
+        "rule A: actions is empty, so the entry recommends nothing"
+    ]

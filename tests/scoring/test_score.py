@@ -259,3 +259,13 @@ def test_a_scoring_table_restates_part_of_the_model() -> None:
     assert model.factors["critical"] == 0.4
     assert model.step == 10.0
     assert trend([80.0, 70.0], model) == "deteriorating"
+
+
+@pytest.mark.parametrize(
+    ("ratio", "shown"),
+    [(1.0, "100%"), (0.996, "99.6%"), (0.795, "79.5%"), (0.9, "90%"), (0.0, "0%")],
+)
+def test_shares_are_rounded_down_when_shown(ratio: float, shown: str) -> None:
+    from realign._text import percent
+
+    assert percent(ratio) == shown

@@ -180,6 +180,8 @@ class Engine:
         if self.catalog.errors:
             raise RuleSetError(self.catalog.problems)
         chosen = _chosen(self.catalog, tuple(select), tuple(ignore))
+        #: part of the catalog was chosen, so scores are not comparable with history
+        self._selected = bool(tuple(select) or tuple(ignore))
         self.rules: tuple[CompiledRule, ...] = tuple(
             r for r in self.catalog.rules if r.enabled and r.id in chosen
         )
@@ -335,7 +337,9 @@ class Engine:
                 ctx = Context(
                     facts,
                     fired={**self._not_run, **fired_map(outcomes)},
-                    findings=finding_facts,
+                    # A snapshot: rules of one stratum do not see each other's findings,
+                    # however late (explanations, messages) a value is first computed.
+                    findings=tuple(finding_facts),
                     closed=self._closed,
                 )
                 bounds = {rule.id: bind(rule, ctx) for rule in rules}
@@ -386,6 +390,7 @@ class Engine:
         partnership = facts.partnership
         model = self.catalog.scoring
         scores = score(
+            compare_history=not self._selected,
             findings=findings,
             not_evaluable=not_evaluable,
             passed=passed,
@@ -635,6 +640,9 @@ def _chosen(catalog: Catalog, select: Sequence[str], ignore: Sequence[str]) -> s
     """Rule ids left after ``select`` (ids or prefixes; all when empty) and ``ignore``."""
     ids = [r.id for r in catalog.rules]
     for pattern in (*select, *ignore):
+        if not pattern.strip():
+            msg = "an empty rule id or prefix would match every rule"
+            raise SelectionError(msg)
         if not any(i.startswith(pattern) for i in ids):
             guess = closest(pattern, ids)
             hint = f"; did you mean {guess!r}?" if guess else ""

@@ -11,6 +11,7 @@ against ``FactSet.unknown`` so that unknown never passes for false.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -361,14 +362,19 @@ def _get(obj: Any, name: str, ctx: Context) -> Any:
 
 
 _ABSENT = object()
+_HEAD = re.compile(r"[.\[]")
 
 
 def _not_stated(ctx: Context, path: str) -> Unknown | None:
     """A key absent from a table the fact file states is not stated, so unknown.
 
     Tables the enrichers build are different: a category with no escalations is
-    simply not in ``escalations.by_category_h``, and that means none.
+    simply not in ``escalations.by_category_h``, and that means none. So are the
+    tables functions return, whose paths start with the call, not a fact.
     """
+    root = _HEAD.split(path, maxsplit=1)[0]
+    if not hasattr(ctx.partnership, root):
+        return None
     head = path
     while True:
         if head in ctx.facts.derived:

@@ -93,9 +93,6 @@ def python_outcome(
     """Evaluate *rule* on the Python evaluator alone (*reads*: its :func:`when_reads`)."""
     if (blocked := requirements(rule, ctx)) is not None:
         return _not_evaluable(rule, blocked)
-    bound = bind(rule, ctx)
-    if bound.unknown is not None:
-        return _not_evaluable(rule, bound.unknown.reasons)
     free = list(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
     unknown: set[str] = set()
     for cond, deps in free:
@@ -103,13 +100,17 @@ def python_outcome(
             continue
         result = evaluate_cond(cond, ctx, {})
         if result is False:
+            # False whatever the bindings hold, even when a collection is unknown.
             return RuleOutcome(rule.id, "passed")
         if is_unknown(result):
             unknown |= result.reasons  # type: ignore[union-attr]
+    bound = bind(rule, ctx)
+    if bound.unknown is not None:
+        return _not_evaluable(rule, bound.unknown.reasons | unknown)
     # With an unknown rule-wide condition no combination can be true, but the rule
     # still passes when every combination is false on its own conditions.
     wide = bool(unknown)
-    survivors = _filter_each(rule, bound, free, ctx, unknown)
+    survivors = _filter_each(bound, free, ctx)
     joint = [cond for cond, deps in free if len(deps) >= 2]
     matches: list[Combination] = []
     for combination in itertools.product(*survivors):
@@ -139,18 +140,16 @@ def surviving_items(
     if bound.unknown is not None:
         return {}
     free = list(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
-    kept = _filter_each(rule, bound, free, ctx, set())
+    kept = _filter_each(bound, free, ctx)
     return {
         name: [index for index, _ in items] for name, items in zip(bound.names, kept, strict=True)
     }
 
 
 def _filter_each(
-    rule: CompiledRule,
     bound: Bound,
     free: Sequence[tuple[ir.Cond, frozenset[str]]],
     ctx: Context,
-    unknown: set[str],
 ) -> list[list[tuple[int, bool | Unknown]]]:
     """For each binding, the items its own conditions do not rule out, with their verdict."""
     survivors = []

@@ -321,7 +321,8 @@ class _Builder:
                 "duplicate",
                 hint="one rule set of a catalog declares [scoring]",
             )
-        return declared[0].scoring if declared and declared[0].scoring else ScoringModel()
+        model = declared[0].scoring if declared else None
+        return model if model is not None else ScoringModel()
 
     def _unique_rulesets(self) -> None:
         seen: dict[str, str] = {}

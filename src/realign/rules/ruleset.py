@@ -881,6 +881,13 @@ class _Reader:
             actions = self.strings(item, "actions", item_path)
             if "actions" not in item:
                 self.problem(item_path, "missing required key 'actions'", "missing")
+            elif isinstance(item["actions"], list) and not item["actions"]:
+                self.problem(
+                    (*item_path, "actions"),
+                    "actions is empty, so the entry recommends nothing",
+                    "value",
+                    expected="at least one action id",
+                )
             if "when" not in item:
                 self.problem(item_path, "missing required key 'when'", "missing")
                 continue

@@ -154,12 +154,25 @@ def score(
     model: ScoringModel,
     history: Sequence[HistoryEntry] = (),
     period: str | None = None,
+    compare_history: bool = True,
 ) -> Scores:
-    """Score one assessment. *rule_areas* maps every rule that ran to its area."""
+    """Score one assessment. *rule_areas* maps every rule that ran to its area.
+
+    With *compare_history* false (part of the catalog was chosen), scores are
+    not comparable with history, so no trend is given.
+    """
     diagnostics: list[str] = []
     series = _history(history, model, period, diagnostics)
     areas = _areas(findings, not_evaluable, passed, rule_areas, model, series)
     overall = _overall(areas, findings, model, series)
+    if not compare_history:
+        # Scores of part of a catalog against history of all of it would fake drift.
+        areas = {name: attrs.evolve(area, trend=None) for name, area in areas.items()}
+        overall = attrs.evolve(overall, trend=None)
+        diagnostics = [
+            "only part of the catalog ran (select or ignore), so no trend is given: "
+            "its scores cannot be compared with the history of the whole catalog"
+        ]
     fired = {f.rule for f in findings}
     elsewhere: list[str] = []
     gaps: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from .._text import percent
 from .runner import TestRun
 
 __all__ = ["print_test_run"]
@@ -34,8 +35,8 @@ def print_test_run(console: Console, run: TestRun, *, verbose: bool = False) -> 
     passed = len(run.results) - len(run.failed)
     console.print(
         f"{passed} of {len(run.results)} case{'s' if len(run.results) != 1 else ''} passed; "
-        f"coverage: {run.coverage_ratio('fires'):.0%} of rules seen firing, "
-        f"{run.coverage_ratio('passes'):.0%} seen not firing"
+        f"coverage: {percent(run.coverage_ratio('fires'))} of rules seen firing, "
+        f"{percent(run.coverage_ratio('passes'))} seen not firing"
     )
 
 

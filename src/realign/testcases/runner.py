@@ -144,7 +144,8 @@ def run_tests(
         results.append(CaseResult(case=case, failures=tuple(_failures(case, assessment, engine))))
     return TestRun(
         results=tuple(results),
-        coverage=_coverage(rule_ids, results),
+        # A disabled rule never runs, so no case can cover it.
+        coverage=_coverage([r.id for r in base.rules], results),
         problems=tuple(problems),
     )
 
@@ -199,6 +200,9 @@ def _unknown_names(
 def _partnership(case: TestCase, plugin_manager: pluggy.PluginManager) -> Any:
     if case.facts_path is not None:
         raw = plugin_manager.hook.realign_load_facts(source=FactSource.from_path(case.facts_path))
+        if raw is None:
+            msg = f"no loader reads {case.facts_path.name} (expected a .toml or .json fact file)"
+            raise PatchError(msg)
         data, fmt = dict(raw.data), raw.format
         where = f"{case.where} (case {case.name!r}, facts from {case.facts_path.name})"
     else:
