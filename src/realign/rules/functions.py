@@ -9,6 +9,7 @@ has to think about unknown facts to be correct about them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ import attrs
 
 from ..hookspecs import hookimpl
 from .types import ANY, BOOL, ENTRY, NUMBER, STRING, ListType, MapType, Type
-from .values import coalesce, known
+from .values import coalesce, is_unknown, known, merge_unknown
 
 __all__ = ["Function", "builtin_functions"]
 
@@ -110,6 +111,32 @@ def _percent_change(new: float, old: float) -> float | None:
     return None if old == 0 else (new - old) / abs(old) * 100
 
 
+def _strictly(values: Sequence[Any], later_is: Callable[[Any, Any], bool]) -> Any:
+    """Whether every value is past the one before it, in three-valued logic.
+
+    The known values must already run that way in order (a strict run is
+    transitive, so an unknown between them cannot mend a known step back);
+    if they do, an unknown value leaves the answer unknown, with its reasons.
+    A missing value can be no step at all.
+    """
+    items = list(values)
+    if any(v is None for v in items):
+        return False
+    known = [v for v in items if not is_unknown(v)]
+    if not all(later_is(after, before) for before, after in itertools.pairwise(known)):
+        return False
+    unknown = [v for v in items if is_unknown(v)]
+    return merge_unknown(unknown) if unknown else True
+
+
+def _decreasing(values: Sequence[Any]) -> Any:
+    return _strictly(values, lambda after, before: after < before)
+
+
+def _increasing(values: Sequence[Any]) -> Any:
+    return _strictly(values, lambda after, before: after > before)
+
+
 def _is_finite(value: float) -> bool:
     return math.isfinite(value)
 
@@ -175,6 +202,22 @@ def builtin_functions() -> list[Function]:
             returns=NUMBER,
             impl=_percent_change,
             doc="(new - old) / |old| * 100, null when old is 0",
+        ),
+        Function(
+            name="decreasing",
+            params=(_ANY_LIST,),
+            returns=BOOL,
+            impl=_decreasing,
+            doc="every item below the one before it (a run of declines); unknown when an "
+            "unknown item could decide it",
+        ),
+        Function(
+            name="increasing",
+            params=(_ANY_LIST,),
+            returns=BOOL,
+            impl=_increasing,
+            doc="every item above the one before it (a run of rises); unknown when an "
+            "unknown item could decide it",
         ),
         Function(name="lower", params=(STRING,), returns=STRING, impl=str.lower, doc="lower case"),
         Function(
