@@ -88,8 +88,10 @@ def test_an_area_nobody_could_evaluate_is_unknown_not_healthy() -> None:
     assert culture.score is None
     assert culture.light == "unknown"
     assert culture.trend is None
-    # The overall is the weighted mean of the areas that could be scored.
+    # The overall is the weighted mean of the areas that could be scored; it is not
+    # comparable with history of all areas, so it has no trend.
     assert result.overall.score == 80.0
+    assert result.overall.trend is None
 
 
 def test_overall_is_weighted_and_capped_at_amber() -> None:

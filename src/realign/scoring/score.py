@@ -320,8 +320,14 @@ def _overall(
     if light == "green" and any(s.light == "red" for s in areas.values()):
         light, capped_by = "amber", "an area is red"
     past = [e.overall for e in history if e.overall is not None]
+    # Without every weighted area the overall is a mean of fewer areas than history's,
+    # so it cannot be compared with them: no trend rather than a false one.
+    partial = any(s.score is None and s.weight > 0 for s in areas.values())
     return OverallScore(
-        score=rounded, light=light, trend=trend([*past, rounded], model), capped_by=capped_by
+        score=rounded,
+        light=light,
+        trend=None if partial else trend([*past, rounded], model),
+        capped_by=capped_by,
     )
 
 
