@@ -77,12 +77,22 @@ class FactSet:
 
     def reason_unknown(self, path: str) -> str | None:
         """Why the fact at *path* is unknown, or None if it is known."""
-        if _head(path) not in self._unknown_heads:
-            return None  # the common case, answered without building any prefix
-        for candidate in (*_prefixes(path), *_prefixes(strip_indices(path))):
-            if candidate in self.unknown:
-                return self.unknown[candidate]
-        return None
+        answers = self._answers
+        if path in answers:
+            return answers[path]
+        reason = None
+        if _head(path) in self._unknown_heads:
+            for candidate in (*_prefixes(path), *_prefixes(strip_indices(path))):
+                if candidate in self.unknown:
+                    reason = self.unknown[candidate]
+                    break
+        answers[path] = reason
+        return reason
+
+    @functools.cached_property
+    def _answers(self) -> dict[str, str | None]:
+        # The enrichers and the evaluator ask about the same paths again and again.
+        return {}
 
     @functools.cached_property
     def namespaces(self) -> frozenset[str]:
@@ -113,10 +123,7 @@ class FactSet:
 
 def _head(path: str) -> str:
     """The top-level key of a path: ``culture`` for ``culture.profiles[0]``."""
-    return _HEAD.split(path, maxsplit=1)[0]
-
-
-_HEAD = re.compile(r"[.\[]")
+    return path.partition(".")[0].partition("[")[0]
 
 
 def _prefixes(path: str) -> Iterator[str]:
