@@ -243,6 +243,10 @@ EXPECTED: dict[str, tuple[Outcome, Outcome]] = {
     # C02 matched once / three times
     "C77-findings-matches": (PASSED, fired()),
     "C78-disabled": (ABSENT, ABSENT),
+    # one wave per partner / helix 4.1 -> 4.2
+    "C79-increasing": (PASSED, fired()),
+    # two partners: 4 > 3 > 2 on both
+    "C80-decreasing": (fired(), fired()),
 }
 
 
