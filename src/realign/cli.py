@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
-    assess = commands.add_parser("assess", help="assess partnerships against rule sets")
+    assess = commands.add_parser(
+        "assess", help="assess partnerships against the standard catalog and other rule sets"
+    )
     assess.add_argument("files", nargs="+", metavar="FILE", help="fact files (.toml or .json)")
     assess.add_argument("--format", choices=("text", "json"), default="text")
     assess.add_argument(
@@ -108,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument(
         "--no-default-rules",
         action="store_true",
-        help="use only the --ruleset files, not the rule sets plugins provide",
+        help="use only the --ruleset files, not the rule sets plugins provide (the standard "
+        "catalog among them)",
     )
     assess.add_argument(
         "--param",
