@@ -833,29 +833,34 @@ class _Reader:
                 )
         return tuple(out)
 
+    def conditional(
+        self, table: Mapping[str, Any], path: Path_, key: str, shape: str
+    ) -> Iterator[tuple[Path_, Mapping[str, Any], ConditionText | None]]:
+        """Each ``{ when, ... }`` table under *key*, with its condition read (None if bad)."""
+        value = self.want(table, key, path, list, f"an array of {shape} tables", default=[])
+        for index, item in enumerate(value):
+            item_path = (*path, key, index)
+            if not isinstance(item, dict):
+                self.problem(
+                    item_path, f"each entry is a {shape} table", "type", found=_found(item)
+                )
+                continue
+            self.keys(item, key, item_path)
+            text = None
+            if "when" not in item:
+                self.problem(item_path, "missing required key 'when'", "missing")
+            else:
+                text = self.condition(item["when"], (*item_path, "when"))
+            yield item_path, item, text
+
     def severity_if(
         self, table: Mapping[str, Any], path: Path_
     ) -> tuple[tuple[ConditionText, str], ...]:
-        value = self.want(
-            table, "severity_if", path, list, "an array of { when, severity } tables", default=[]
-        )
         out = []
-        for index, item in enumerate(value):
-            item_path = (*path, "severity_if", index)
-            if not isinstance(item, dict):
-                self.problem(
-                    item_path,
-                    "each entry is a { when, severity } table",
-                    "type",
-                    found=_found(item),
-                )
-                continue
-            self.keys(item, "severity_if", item_path)
+        for item_path, item, text in self.conditional(
+            table, path, "severity_if", "{ when, severity }"
+        ):
             severity = self.choice(item, "severity", item_path, SEVERITIES, required=True)
-            if "when" not in item:
-                self.problem(item_path, "missing required key 'when'", "missing")
-                continue
-            text = self.condition(item["when"], (*item_path, "when"))
             if text and severity:
                 out.append((text, severity))
         return tuple(out)
@@ -863,21 +868,10 @@ class _Reader:
     def actions_if(
         self, table: Mapping[str, Any], path: Path_
     ) -> tuple[tuple[ConditionText, tuple[str, ...]], ...]:
-        value = self.want(
-            table, "actions_if", path, list, "an array of { when, actions } tables", default=[]
-        )
         out = []
-        for index, item in enumerate(value):
-            item_path = (*path, "actions_if", index)
-            if not isinstance(item, dict):
-                self.problem(
-                    item_path,
-                    "each entry is a { when, actions } table",
-                    "type",
-                    found=_found(item),
-                )
-                continue
-            self.keys(item, "actions_if", item_path)
+        for item_path, item, text in self.conditional(
+            table, path, "actions_if", "{ when, actions }"
+        ):
             actions = self.strings(item, "actions", item_path)
             if "actions" not in item:
                 self.problem(item_path, "missing required key 'actions'", "missing")
@@ -888,10 +882,6 @@ class _Reader:
                     "value",
                     expected="at least one action id",
                 )
-            if "when" not in item:
-                self.problem(item_path, "missing required key 'when'", "missing")
-                continue
-            text = self.condition(item["when"], (*item_path, "when"))
             if text and actions:
                 out.append((text, actions))
         return tuple(out)
