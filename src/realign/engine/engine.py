@@ -192,6 +192,7 @@ class Engine:
             (level, tuple(rules)) for level, rules in sorted(strata.items())
         ]
         self._closed = closed_terms(_terms_of(self.rules))
+        self._areas = {rule.id: rule.area for rule in self.rules}
         # Which bindings each condition reads, worked out once rather than per assessment.
         self._reads = {rule.id: when_reads(rule) for rule in self.rules}
         self._wide = {
@@ -213,6 +214,12 @@ class Engine:
             for rule in self.catalog.rules
             if rule.id not in running
         }
+        # ...and in `findings`, a finding that may or may not exist.
+        self._not_run_findings = tuple(
+            maybe_finding(rule, f"{rule.id} was not run (disabled or not selected)")
+            for rule in self.catalog.rules
+            if rule.id not in running
+        )
         self._matches: dict[str, Any] = {}
         self._matchers: list[Any] = []
         self._chunk_of: dict[str, int] = {}
@@ -324,11 +331,7 @@ class Engine:
         outcomes: dict[str, RuleOutcome] = {}
         findings: list[Finding] = []
         # A rule that does not run may or may not have a finding, as fired() says.
-        finding_facts: list[dict[str, Any]] = [
-            maybe_finding(rule, f"{rule.id} was not run (disabled or not selected)")
-            for rule in self.catalog.rules
-            if rule.id in self._not_run
-        ]
+        finding_facts: list[dict[str, Any]] = list(self._not_run_findings)
         sessions = [m.session() for m in self._matchers]
         for session in sessions:
             session.__enter__()
@@ -394,7 +397,7 @@ class Engine:
             findings=findings,
             not_evaluable=not_evaluable,
             passed=passed,
-            rule_areas={rule.id: rule.area for rule in self.rules},
+            rule_areas=self._areas,
             actions=self.catalog.actions,
             model=model,
             history=partnership.history,
