@@ -619,3 +619,19 @@ def test_the_text_report_has_areas_findings_and_plan(
     assert "Realignment plan" in out
     assert "ACT-16 Bi-weekly executive alignment sessions" in out
     assert "Backlog:" in out
+
+
+def test_every_bad_file_is_reported_not_only_the_first(
+    capsys: pytest.CaptureFixture[str], case_study: str, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.toml"
+    second = tmp_path / "second.toml"
+    first.write_text("[assessment]\nid = 1\n", encoding="utf-8")
+    second.write_text("not toml at all = = =\n", encoding="utf-8")
+    code, out, err = run(capsys, str(first), case_study, str(second))
+    assert code == 2
+    assert f"{first}:" in err
+    assert f"{second}:" in err
+    assert "nothing was assessed" in err
+    assert "Traceback" not in err
+    assert out == ""

@@ -22,7 +22,7 @@ from .assessment_report import print_assessment
 from .engine import Engine, RuleSetError
 from .engine.engine import functions_of, vocabulary_of
 from .enrich import enrich
-from .errors import FactError, PluginError, RealignError
+from .errors import FactError, PluginError, Problem, RealignError
 from .facts_report import facts_document, print_facts, to_json
 from .loading import FactSource, load_partnership
 from .plugins import get_plugin_manager
@@ -301,7 +301,16 @@ def cmd_assess(args: argparse.Namespace) -> int:
             "realign: note: no rule sets to run; give one with --ruleset "
             "(e.g. --ruleset examples/rules/first_look.toml)\n"
         )
-    assessments = [engine.assess(FactSource.from_path(name)) for name in args.files]
+    assessments = []
+    problems: list[Problem] = []
+    for name in args.files:
+        # Every bad file is reported, not only the first one.
+        try:
+            assessments.append(engine.assess(FactSource.from_path(name)))
+        except FactError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise FactError(problems)
     out = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
     try:
         if args.format == "json":
