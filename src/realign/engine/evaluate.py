@@ -107,21 +107,39 @@ class Context:
 
 def _located(value: Any, path: str) -> Any:
     kind = type(value)
-    if kind in _SCALARS or kind is Located or kind is Unknown:
-        # An Unknown inside a derived value (one unrated period of a series) stays unknown.
+    how = _HOW.get(kind)
+    if how is None:
+        how = _HOW[kind] = _how_to_locate(value)
+    if how is _AS_IS:
         return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, bool | str | date | int | float):
-        return value
-    if kind is Decimal:
-        return float(value)
-    if isinstance(value, tuple | list | Mapping) or _is_record(kind):
+    if how is _LOCATE:
         return Located(value, path)
-    return value
+    if how is _ENUM:
+        return value.value
+    return float(value)  # a Decimal
 
 
-_SCALARS = frozenset({type(None), bool, int, float, str, date})
+# How _located treats each class, worked out once per class: classes never change,
+# and isinstance against Mapping (an ABC) is slow on the evaluator's hottest path.
+_AS_IS, _LOCATE, _ENUM, _DECIMAL = "as is", "locate", "enum", "decimal"
+_HOW: dict[type, str] = {}
+
+
+def _how_to_locate(value: Any) -> str:
+    # An Unknown inside a derived value (one unrated period of a series) stays unknown.
+    if isinstance(value, Located | Unknown) or value is None:
+        return _AS_IS
+    if isinstance(value, Enum):
+        return _ENUM
+    if isinstance(value, bool | str | date | int | float):
+        return _AS_IS
+    if isinstance(value, Decimal):
+        return _DECIMAL
+    if isinstance(value, tuple | list | Mapping) or attrs.has(type(value)):
+        return _LOCATE
+    return _AS_IS
+
+
 #: values that are never unknown and never need their path
 _PLAIN = frozenset({bool, int, float, str, date})
 
@@ -187,14 +205,16 @@ def plain(value: Any) -> Any:
 
 def items_of(value: Located | Sequence[Any] | Mapping[Any, Any]) -> list[Any]:
     """The items of a collection: records stay located so their fields can be read."""
-    if isinstance(value, Located):
+    if type(value) is Located:
         inner = value.value
-        if isinstance(inner, Mapping):
+        if _is_table(type(inner)):
             return [_located(inner[k], f"{value.path}.{k}") for k in sorted(inner)]
         return [_located(v, f"{value.path}[{i}]") for i, v in enumerate(inner)]
-    if isinstance(value, Mapping):
-        return [value[k] for k in sorted(value)]
-    return list(value)
+    if _is_table(type(value)):
+        table: Mapping[Any, Any] = value  # type: ignore[assignment]
+        return [table[k] for k in sorted(table)]
+    items: Sequence[Any] = value  # type: ignore[assignment]
+    return list(items)
 
 
 # --- terms -----------------------------------------------------------------------------
@@ -323,14 +343,29 @@ def closed_terms(roots: Iterable[ir.Term]) -> frozenset[int]:
 
 
 def _get(obj: Any, name: str, ctx: Context) -> Any:
-    if type(obj) is Located and _is_record(type(obj.value)):
-        # The hot path: a field of a stated record. A plain value needs no path.
-        value = getattr(obj.value, name, _ABSENT)
-        if value is not _ABSENT:
-            if type(value) in _PLAIN:
-                return value
-            return ctx.wrap(value, f"{obj.path}.{name}")
-    if is_unknown(obj) and obj.path is not None:
+    if type(obj) is Located:
+        inner = obj.value
+        record = _is_record(type(inner))
+        if record:
+            # The hot path: a field of a stated record. A plain value needs no path.
+            value = getattr(inner, name, _ABSENT)
+            if value is not _ABSENT:
+                if type(value) in _PLAIN:
+                    return value
+                return ctx.wrap(value, f"{obj.path}.{name}")
+        path = f"{obj.path}.{name}"
+        if path in ctx.facts.derived:
+            return ctx.derived(path)
+        if path in ctx.namespaces():
+            return Located(None, path)
+        if not record and _is_table(type(inner)):
+            if name not in inner and (missing := _not_stated(ctx, path)) is not None:
+                return missing
+            return ctx.wrap(inner.get(name), path)
+        return None
+    if is_unknown(obj):
+        if obj.path is None:
+            return obj
         # A derived fact may be known where the table it hangs under is not stated.
         path = f"{obj.path}.{name}"
         if path in ctx.facts.derived:
@@ -338,27 +373,20 @@ def _get(obj: Any, name: str, ctx: Context) -> Any:
         if path in ctx.namespaces():
             return Located(None, path)
         return Unknown(obj.reasons, path=path)
-    if obj is None or is_unknown(obj):
-        return obj
-    if isinstance(obj, Mapping):  # a finding record, or a table built by a function
+    if obj is not None and _is_table(type(obj)):  # a finding record, or a function's table
         return obj.get(name)
-    if not isinstance(obj, Located):
-        return None
-    path = f"{obj.path}.{name}"
-    inner = obj.value
-    if _is_record(type(inner)):
-        value = getattr(inner, name, _ABSENT)
-        if value is not _ABSENT:
-            return ctx.wrap(value, path)
-    if path in ctx.facts.derived:
-        return ctx.derived(path)
-    if path in ctx.namespaces():
-        return Located(None, path)
-    if isinstance(inner, Mapping):
-        if name not in inner and (missing := _not_stated(ctx, path)) is not None:
-            return missing
-        return ctx.wrap(inner.get(name), path)
     return None
+
+
+#: whether a class is a Mapping, per class (an ABC check is slow on the hot path)
+_TABLE_KINDS: dict[type, bool] = {}
+
+
+def _is_table(kind: type) -> bool:
+    known = _TABLE_KINDS.get(kind)
+    if known is None:
+        known = _TABLE_KINDS[kind] = issubclass(kind, Mapping)
+    return known
 
 
 _ABSENT = object()
