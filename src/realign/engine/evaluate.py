@@ -182,7 +182,7 @@ def plain(value: Any) -> Any:
         inner = value.value
         if attrs.has(type(inner)):
             return record_key(inner, value.path)
-        if isinstance(inner, Mapping):
+        if _is_table(type(inner)):
             return {
                 str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())
             }
@@ -197,7 +197,7 @@ def plain(value: Any) -> Any:
         return float(value)
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    if isinstance(value, Mapping):
+    if _is_table(type(value)):
         # Function results such as entries() hold located records inside plain tables.
         return {str(k): plain(v) for k, v in value.items()}
     return value
@@ -419,7 +419,7 @@ def _at(obj: Any, key: Any, ctx: Context) -> Any:
         return merge_unknown((obj, key)) if is_unknown(obj) or is_unknown(key) else None
     if isinstance(obj, Located):
         inner = obj.value
-        if isinstance(inner, Mapping):
+        if _is_table(type(inner)):
             path = f"{obj.path}.{key}"
             if key not in inner and (missing := _not_stated(ctx, path)) is not None:
                 return missing
@@ -432,7 +432,7 @@ def _at(obj: Any, key: Any, ctx: Context) -> Any:
                 else None
             )
         return None
-    if isinstance(obj, Mapping):
+    if _is_table(type(obj)):
         return obj.get(key)
     if isinstance(obj, list) and isinstance(key, int | float) and int(key) == key:
         index = int(key)
@@ -497,7 +497,7 @@ def _apply(term: ir.Apply, ctx: Context, env: Mapping[str, Any]) -> Any:
         for arg in args
         if isinstance(arg, list)
         for item in arg
-        if isinstance(item, Mapping) and MAYBE in item
+        if _is_table(type(item)) and MAYBE in item
     ]
     if uncertain:
         return merge_unknown(uncertain)
@@ -514,13 +514,13 @@ def _apply(term: ir.Apply, ctx: Context, env: Mapping[str, Any]) -> Any:
         # the two backends evaluate different subsets of the values, and their
         # output must not differ.
         return Unknown(frozenset({f"{function.name}() failed: {error!r}"}))
-    return _located(result, term.text) if isinstance(result, Mapping) else result
+    return _located(result, term.text) if _is_table(type(result)) else result
 
 
 def _argument(value: Any) -> Any:
     if isinstance(value, Located):
         inner = value.value
-        if isinstance(inner, Mapping):
+        if _is_table(type(inner)):
             return {k: _located(v, f"{value.path}.{k}") for k, v in inner.items()}
         if isinstance(inner, tuple | list):
             return items_of(value)
@@ -534,7 +534,11 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
         return source
     if source is None:
         return None
-    items = items_of(source) if isinstance(source, Located | Mapping | list | tuple) else []
+    items = (
+        items_of(source)
+        if type(source) is Located or _is_table(type(source)) or isinstance(source, list | tuple)
+        else []
+    )
     func = term.func
     verdicts: list[bool | Unknown] = []
     values: list[Any] = []
@@ -543,7 +547,7 @@ def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
     for item in items:
         scope[term.var] = item
         keep: bool | Unknown = True if term.where is None else evaluate_cond(term.where, ctx, scope)
-        if isinstance(item, Mapping) and MAYBE in item:
+        if _is_table(type(item)) and MAYBE in item:
             # A record that may or may not belong (a rule that was not evaluable
             # may have fired): it counts as unknown wherever it would count.
             keep = kleene_and((keep, item[MAYBE]))
@@ -719,10 +723,10 @@ def _plain_scalar(value: Any) -> Any:
 def _members(value: Any) -> list[Any]:
     if isinstance(value, Located):
         inner = value.value
-        if isinstance(inner, Mapping):
+        if _is_table(type(inner)):
             return [str(k.value if isinstance(k, Enum) else k) for k in inner]
         return [_plain_scalar(_located(v, value.path)) for v in inner]
-    if isinstance(value, Mapping):
+    if _is_table(type(value)):
         return list(value)
     if isinstance(value, list | tuple):
         return [_plain_scalar(v) for v in value]
