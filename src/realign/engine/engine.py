@@ -701,9 +701,9 @@ def _check(check: Any) -> Check:
         condition=check.text,
         left=check.left,
         op=check.op,
-        actual=check.actual,
+        actual=plain(check.actual),
         right=check.right,
-        threshold=check.threshold,
+        threshold=plain(check.threshold),
     )
 
 

@@ -52,7 +52,11 @@ class Located:
 
 @attrs.frozen
 class Check:
-    """One comparison made while evaluating a condition, for explanations."""
+    """One comparison made while evaluating a condition, for explanations.
+
+    ``actual`` and ``threshold`` are the values as evaluated; :func:`plain` makes
+    them JSON-friendly, which only the checks that end up in a report need.
+    """
 
     text: str
     op: str
@@ -643,9 +647,9 @@ def evaluate_cond(
                     cond.text,
                     cond.op,  # type: ignore[attr-defined]
                     left_term.text,
-                    plain(left),
+                    left,
                     right_term.text,
-                    plain(right),
+                    right,
                     result,
                 )
             )
@@ -675,7 +679,7 @@ def evaluate_cond(
                     cond.text,
                     "is",
                     term.text,
-                    plain(value),
+                    value,
                     str(expected).lower(),
                     expected,
                     result,

@@ -200,7 +200,7 @@ def _changes(trace: Trace) -> tuple[Change, ...]:
 
 def smallest_change(check: Check) -> Change | None:
     """The value the left side of *check* would need for the comparison to hold."""
-    actual, threshold, op = check.actual, check.threshold, check.op
+    actual, threshold, op = plain(check.actual), plain(check.threshold), check.op
     needed: Any = None
     change: Any = None
     note = ""
