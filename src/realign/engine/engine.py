@@ -678,16 +678,21 @@ def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int,
     if len(matches) < 2:
         return list(matches)
 
-    def key(combo: tuple[int, ...]) -> tuple[str, str]:
+    def named(combo: tuple[int, ...]) -> str:
         env = bound.env(combo)
-        named = json.dumps([plain(env[name]) for name in bound.names], sort_keys=True, default=str)
-        # Records without an id may share a key; their whole content breaks the tie.
-        whole = json.dumps(
+        return json.dumps([plain(env[name]) for name in bound.names], sort_keys=True, default=str)
+
+    def whole(combo: tuple[int, ...]) -> str:
+        env = bound.env(combo)
+        return json.dumps(
             [_content(env[name]) for name in bound.names], sort_keys=True, default=str
         )
-        return named, whole
 
-    return sorted(matches, key=key)
+    keys = {combo: named(combo) for combo in matches}
+    if len(set(keys.values())) == len(keys):
+        return sorted(matches, key=keys.__getitem__)
+    # Records without an id may share a key; their whole content breaks the tie.
+    return sorted(matches, key=lambda combo: (keys[combo], whole(combo)))
 
 
 def _content(value: Any) -> Any:

@@ -144,6 +144,8 @@ def _how_to_locate(value: Any) -> str:
     return _AS_IS
 
 
+#: values JSON holds as they are
+_PLAIN_JSON = frozenset({type(None), bool, int, float, str})
 #: values that are never unknown and never need their path
 _PLAIN = frozenset({bool, int, float, str, date})
 
@@ -182,15 +184,17 @@ def record_key(record: Any, path: str) -> dict[str, Any]:
 
 def plain(value: Any) -> Any:
     """A JSON-friendly form of an evaluated value, for evidence and messages."""
-    if isinstance(value, Located):
+    if type(value) is Located:
         inner = value.value
-        if attrs.has(type(inner)):
+        if _is_record(type(inner)):
             return record_key(inner, value.path)
         if _is_table(type(inner)):
             return {
                 str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())
             }
         return [plain(_located(v, f"{value.path}[{i}]")) for i, v in enumerate(inner)]
+    if type(value) in _PLAIN_JSON:
+        return value
     if isinstance(value, Unknown):
         return None
     if isinstance(value, date):
