@@ -90,6 +90,8 @@ class Context:
         #: depends on this context alone, so it is computed once per context
         self.closed = closed
         self.memo: dict[int, Any] = {}
+        #: the value of each top-level name, read once per context
+        self.roots: dict[str, Any] = {}
 
     def namespaces(self) -> frozenset[str]:
         return self.facts.namespaces
@@ -249,10 +251,17 @@ def _var(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
 
 def _root(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
     name = term.name
-    if name == "as_of":
-        return ctx.as_of
     if name == "findings":
         return list(ctx.findings)
+    roots = ctx.roots
+    if name not in roots:
+        roots[name] = _root_value(name, ctx)
+    return roots[name]
+
+
+def _root_value(name: str, ctx: Context) -> Any:
+    if name == "as_of":
+        return ctx.as_of
     if not hasattr(ctx.partnership, name):
         # A top-level name that only derived facts use (e.g. an emitted one).
         if name in ctx.facts.derived:
