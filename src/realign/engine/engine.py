@@ -48,12 +48,13 @@ from .evaluate import (
 from .explain import RuleExplanation, explain_rule
 from .outcome import (
     Bound,
+    Candidates,
     RuleOutcome,
     bind,
+    conclude,
     fired_map,
+    prefilter,
     python_outcome,
-    requirements,
-    surviving_items,
     when_reads,
 )
 
@@ -195,10 +196,6 @@ class Engine:
         self._areas = {rule.id: rule.area for rule in self.rules}
         # Which bindings each condition reads, worked out once rather than per assessment.
         self._reads = {rule.id: when_reads(rule) for rule in self.rules}
-        self._wide = {
-            rule.id: tuple(c for c, r in zip(rule.when, self._reads[rule.id], strict=True) if not r)
-            for rule in self.rules
-        }
         self._shared = {
             rule.id: frozenset(
                 i
@@ -440,20 +437,17 @@ class Engine:
         facts: list[list[dict[str, Any]]] = [[] for _ in sessions]
         uncertain: set[str] = set()
         out: dict[str, RuleOutcome] = {}
+        candidates: dict[str, Candidates] = {}
         for rule in rules:
-            if any(evaluate_cond(c, ctx, {}) is False for c in self._wide[rule.id]):
-                # A condition that reads no binding is already false: no fact can make
-                # the rule fire, so it never reaches the matcher (and it passed, unless
-                # a requirement fails first, which the evaluator decides alone).
-                out[rule.id] = python_outcome(rule, ctx, self._reads[rule.id])
+            stage = prefilter(rule, ctx, self._reads[rule.id], bounds[rule.id])
+            if isinstance(stage, RuleOutcome):
+                # Decided before any combination: a requirement failed, a rule-wide
+                # condition is false, or a binding has no item left. No fact could
+                # make it fire, so it never reaches the matcher.
+                out[rule.id] = stage
                 continue
-            compiled = self._matches[rule.id]
-            survivors = (
-                surviving_items(rule, bounds[rule.id], ctx, self._reads[rule.id])
-                if any(len(owner) > 1 for owner in compiled.owners)
-                else None
-            )
-            built, saw_unknown = compiled.facts(ctx, bounds[rule.id], survivors)
+            candidates[rule.id] = stage
+            built, saw_unknown = self._matches[rule.id].facts(ctx, stage.bound, stage.indices())
             facts[self._chunk_of[rule.id]].extend(built)
             if saw_unknown:
                 uncertain.add(rule.id)
@@ -474,16 +468,11 @@ class Engine:
                 out[rule.id] = RuleOutcome(rule.id, "fired", matches=tuple(sorted(combos[rule.id])))
                 continue
             if rule.id not in uncertain:
-                # Nothing it read was unknown, so not firing means false: it passed,
-                # unless what failed was a requirement, which makes it not evaluable.
-                blocked = requirements(rule, ctx) if rule.requires else None
-                out[rule.id] = (
-                    RuleOutcome(rule.id, "not_evaluable", reasons=blocked)
-                    if blocked
-                    else RuleOutcome(rule.id, "passed")
-                )
+                # Nothing it read was unknown and its requirements held, so not
+                # firing means false: it passed.
+                out[rule.id] = RuleOutcome(rule.id, "passed")
                 continue
-            outcome = python_outcome(rule, ctx, self._reads[rule.id])
+            outcome = conclude(rule, ctx, candidates[rule.id])
             if outcome.status == "fired":
                 diagnostics.append(
                     f"internal: durable_rules and the Python evaluator disagree on {rule.id}; "

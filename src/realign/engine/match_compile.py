@@ -88,8 +88,8 @@ class CompiledMatch:
         Every value a condition reads is a slot, so when none was unknown the
         rule is two-valued: if durable_rules does not fire it, it passed.
         *survivors* are, per binding, the items its own conditions do not rule
-        out; a combination of several bindings is built only from those, because
-        a combination with a ruled-out item can never be part of a match.
+        out; facts are built only from those, because a ruled-out item can never
+        be part of a match (durable_rules would reject it on the same tests).
         """
         saw_unknown = bound.unknown is not None
         out = []
@@ -106,7 +106,7 @@ class CompiledMatch:
             slots = self.slots_of.get(owner, ())
             positions = [names.index(n) for n in owner]
             ranges: list[Sequence[int]] = [
-                survivors[n] if len(owner) > 1 and n in survivors else range(len(bound.items[p]))
+                survivors[n] if n in survivors else range(len(bound.items[p]))
                 for n, p in zip(owner, positions, strict=True)
             ]
             for combo in itertools.product(*ranges):

@@ -19,7 +19,16 @@ from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown, is_unknown, merge_unknown
 from .evaluate import Context, evaluate_cond, evaluate_term, items_of, kleene_and
 
-__all__ = ["Bound", "RuleOutcome", "bind", "python_outcome", "surviving_items", "when_reads"]
+__all__ = [
+    "Bound",
+    "Candidates",
+    "RuleOutcome",
+    "bind",
+    "conclude",
+    "prefilter",
+    "python_outcome",
+    "when_reads",
+]
 
 Status = Literal["fired", "passed", "not_evaluable"]
 Combination = tuple[int, ...]
@@ -87,13 +96,38 @@ def when_reads(rule: CompiledRule) -> tuple[frozenset[str], ...]:
     return tuple(ir.free_vars(c) & names for c in rule.when)
 
 
-def python_outcome(
-    rule: CompiledRule, ctx: Context, reads: Sequence[frozenset[str]] | None = None
-) -> RuleOutcome:
-    """Evaluate *rule* on the Python evaluator alone (*reads*: its :func:`when_reads`)."""
+@attrs.frozen
+class Candidates:
+    """What is left of a rule once everything that can be decided item by item is."""
+
+    bound: Bound
+    free: tuple[tuple[ir.Cond, frozenset[str]], ...]
+    #: reasons of rule-wide conditions that are unknown: then no combination can be true
+    wide_unknown: frozenset[str]
+    #: per binding, the items its own conditions do not rule out, with their verdict
+    survivors: tuple[tuple[tuple[int, bool | Unknown], ...], ...]
+
+    def indices(self) -> dict[str, list[int]]:
+        return {
+            name: [index for index, _ in items]
+            for name, items in zip(self.bound.names, self.survivors, strict=True)
+        }
+
+
+def prefilter(
+    rule: CompiledRule,
+    ctx: Context,
+    reads: Sequence[frozenset[str]] | None = None,
+    bound: Bound | None = None,
+) -> RuleOutcome | Candidates:
+    """Decide *rule* without looking at combinations if that is possible, else narrow it.
+
+    Both backends start here: the Python evaluator goes on with :func:`conclude`,
+    durable_rules matches the surviving items.
+    """
     if (blocked := requirements(rule, ctx)) is not None:
         return _not_evaluable(rule, blocked)
-    free = list(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
+    free = tuple(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
     unknown: set[str] = set()
     for cond, deps in free:
         if deps:
@@ -104,16 +138,31 @@ def python_outcome(
             return RuleOutcome(rule.id, "passed")
         if is_unknown(result):
             unknown |= result.reasons  # type: ignore[union-attr]
-    bound = bind(rule, ctx)
+    bound = bound if bound is not None else bind(rule, ctx)
     if bound.unknown is not None:
         return _not_evaluable(rule, bound.unknown.reasons | unknown)
+    survivors = _filter_each(bound, free, ctx)
+    if any(not items for items in survivors):
+        # A binding with no item left: no combination exists, none can be unknown.
+        return RuleOutcome(rule.id, "passed")
+    return Candidates(
+        bound=bound,
+        free=free,
+        wide_unknown=frozenset(unknown),
+        survivors=tuple(tuple(items) for items in survivors),
+    )
+
+
+def conclude(rule: CompiledRule, ctx: Context, candidates: Candidates) -> RuleOutcome:
+    """The outcome from the combinations of the surviving items (Kleene logic)."""
+    bound, free = candidates.bound, candidates.free
+    unknown = set(candidates.wide_unknown)
     # With an unknown rule-wide condition no combination can be true, but the rule
     # still passes when every combination is false on its own conditions.
     wide = bool(unknown)
-    survivors = _filter_each(bound, free, ctx)
     joint = [cond for cond, deps in free if len(deps) >= 2]
     matches: list[Combination] = []
-    for combination in itertools.product(*survivors):
+    for combination in itertools.product(*candidates.survivors):
         indices = tuple(index for index, _ in combination)
         earlier = [status for _, status in combination]
         env = bound.env(indices)
@@ -133,17 +182,15 @@ def python_outcome(
     return RuleOutcome(rule.id, "passed")
 
 
-def surviving_items(
-    rule: CompiledRule, bound: Bound, ctx: Context, reads: Sequence[frozenset[str]] | None = None
-) -> dict[str, list[int]]:
-    """Per binding, the indices of the items that its own conditions do not rule out."""
-    if bound.unknown is not None:
-        return {}
-    free = list(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
-    kept = _filter_each(bound, free, ctx)
-    return {
-        name: [index for index, _ in items] for name, items in zip(bound.names, kept, strict=True)
-    }
+def python_outcome(
+    rule: CompiledRule,
+    ctx: Context,
+    reads: Sequence[frozenset[str]] | None = None,
+    bound: Bound | None = None,
+) -> RuleOutcome:
+    """Evaluate *rule* on the Python evaluator alone (*reads*: its :func:`when_reads`)."""
+    stage = prefilter(rule, ctx, reads, bound)
+    return stage if isinstance(stage, RuleOutcome) else conclude(rule, ctx, stage)
 
 
 def _filter_each(
