@@ -271,7 +271,10 @@ def _root_value(name: str, ctx: Context) -> Any:
 
 
 def _get_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    return _get(evaluate_term(term.obj, ctx, env), term.name, ctx)
+    obj = term.obj
+    # Most fields are read off a binding (p.id): no dispatch for the common case.
+    value = env[obj.name] if type(obj) is ir.Var else evaluate_term(obj, ctx, env)
+    return _get(value, term.name, ctx)
 
 
 def _at_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
@@ -652,7 +655,12 @@ def evaluate_cond(
     if kind is ir.Cmp:
         left_term, right_term = cond.left, cond.right  # type: ignore[attr-defined]
         left = evaluate_term(left_term, ctx, env)
-        right = evaluate_term(right_term, ctx, env)
+        # Thresholds are mostly constants (params are constants by now).
+        right = (
+            right_term.value
+            if type(right_term) is ir.Const
+            else evaluate_term(right_term, ctx, env)
+        )
         result = compare(cond.op, left, right)  # type: ignore[attr-defined]
         if trace is not None:
             trace.append(
