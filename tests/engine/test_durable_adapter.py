@@ -597,3 +597,24 @@ def test_two_threads_sharing_an_engine_get_the_sequential_results(
         assert len(out) == 200
         for i, text in enumerate(out):
             assert text == expected[(i + offset) % 2], (offset, i)
+
+
+@pytest.mark.parametrize("cap", [None, 65535])
+def test_a_capped_rule_delivers_every_match_in_one_call(cap: int | None) -> None:
+    """With ``cap``, durable_rules hands the action a list of frames: none may be lost."""
+    rule: dict[str, Any] = {
+        "all": [
+            {"a": {"$and": [{"k": "x"}, {"$gt": {"v": 2.0}}]}},
+            {"b": {"$and": [{"k": "y"}, {"$eq": {"w": {"a": "v"}}}]}},
+        ],
+        "run": "r1",
+    }
+    if cap is not None:
+        rule["cap"] = cap
+    matcher = DurableMatcher({"r1": rule})
+    facts = [{"id": f"x{i}", "k": "x", "v": float(i)} for i in range(1, 8)]
+    facts += [{"id": f"y{i}", "k": "y", "w": float(i)} for i in range(1, 8)]
+    with matcher.session() as session:
+        firings = session.run(facts)
+    pairs = sorted((frame["a"]["id"], frame["b"]["id"]) for _, frame in firings)
+    assert pairs == [(f"x{i}", f"y{i}") for i in range(3, 8)]

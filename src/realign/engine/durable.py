@@ -68,10 +68,13 @@ class _QuietHost(_engine.Host):  # type: ignore[misc]
 
     def get_action(self, action_name: str) -> Any:
         def collect(c: Any) -> None:
-            if action_name != FLUSH_RULE:
-                message = c._m if c._m is not None else {}
+            if action_name == FLUSH_RULE:
+                return
+            # A capped rule delivers its matches as a list of frames in one call.
+            frames = [c._m] if c._m is not None else [x._d for x in c.m or ()]
+            for frame in frames:
                 self.sink.append(
-                    (action_name, {alias: dict(fact) for alias, fact in message.items()})
+                    (action_name, {alias: dict(fact) for alias, fact in frame.items()})
                 )
 
         return collect

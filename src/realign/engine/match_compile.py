@@ -58,6 +58,10 @@ class Slot:
     boolean: bool = False
 
 
+#: durable_rules keeps cap in 16 bits; no rule has more matches in one partnership
+MAX_CAP = 65535
+
+
 @attrs.frozen
 class CompiledMatch:
     """One rule as durable_rules sees it, and how to build the facts it matches."""
@@ -319,7 +323,9 @@ class _RuleCompiler:
             if self.never:
                 tests = [_NEVER]
             patterns.append({self.alias(owner): tests[0] if len(tests) == 1 else {"$and": tests}})
-        definition = {"all": patterns, "run": self.name}
+        # Every match of the rule in one action call: durable_rules' Python wrapper costs
+        # about 25 µs per call, so one call per match would dominate (DURABLE_RULES.md §7).
+        definition = {"all": patterns, "run": self.name, "cap": MAX_CAP}
         return CompiledMatch(
             rule=self.rule,
             name=self.name,
