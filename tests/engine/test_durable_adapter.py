@@ -28,7 +28,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from realign import Engine, FactSet, get_plugin_manager
-from realign.engine import durable
 from realign.engine.durable import FLUSH_RULE, DurableMatcher, DurableSession, dumps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -194,20 +193,15 @@ def test_sessions_where_nothing_fires_are_deleted_without_crashing() -> None:
 
 @pytest.fixture
 def action_threads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Record (rule, thread id) for every action a matcher built afterwards runs."""
+    """Record (rule, thread id) for every action any matcher runs from now on."""
     log: list[tuple[str, int]] = []
-    original = durable._QuietHost.get_action
+    original = DurableMatcher._collect
 
-    def get_action(self: Any, name: str) -> Any:
-        collect = original(self, name)
+    def collect(self: DurableMatcher, name: str, frames: Any, sink: list[Any]) -> None:
+        log.append((name, threading.get_ident()))
+        original(self, name, frames, sink)
 
-        def action(c: Any) -> None:
-            log.append((name, threading.get_ident()))
-            collect(c)
-
-        return action
-
-    monkeypatch.setattr(durable._QuietHost, "get_action", get_action)
+    monkeypatch.setattr(DurableMatcher, "_collect", collect)
     return log
 
 

@@ -14,7 +14,8 @@ import pytest
 import realign
 from realign import Engine, FactSet, FactSource, get_plugin_manager
 from realign.engine.engine import functions_of, vocabulary_of
-from realign.engine.evaluate import Context, evaluate_cond, evaluate_term, items_of
+from realign.engine.evaluate import Context, evaluate_cond, evaluate_term
+from realign.engine.reading import items_of
 from realign.rules.functions import Function
 from realign.rules.lower import Lowerer
 from realign.rules.types import ANY, NUMBER, ListType, Type, Vocabulary

@@ -10,8 +10,8 @@ import pytest
 
 import realign
 from realign import Engine, FactSet, FactSource, get_plugin_manager
-from realign.engine.evaluate import Check
 from realign.engine.explain import Change, RuleExplanation, smallest_change
+from realign.engine.reading import Check
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "rulesets" / "sample.toml"
 

@@ -35,16 +35,7 @@ from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
 from ..rules.values import Unknown, is_unknown
 from ..scoring import score
-from .evaluate import (
-    MAYBE,
-    Context,
-    Located,
-    Trace,
-    closed_terms,
-    evaluate_cond,
-    evaluate_term,
-    plain,
-)
+from .evaluate import Context, Program, evaluate_cond, evaluate_term
 from .explain import RuleExplanation, explain_rule
 from .outcome import (
     Bound,
@@ -57,6 +48,7 @@ from .outcome import (
     python_outcome,
     when_reads,
 )
+from .reading import MAYBE, Located, Trace, plain
 
 __all__ = ["Backend", "Engine", "RuleSetError", "SelectionError"]
 
@@ -192,18 +184,14 @@ class Engine:
         self._strata: list[tuple[int, tuple[CompiledRule, ...]]] = [
             (level, tuple(rules)) for level, rules in sorted(strata.items())
         ]
-        self._closed = closed_terms(_terms_of(self.rules))
+        # Every expression compiled now: the first assessment costs no more than the rest.
+        self._program = Program()
+        for term in _terms_of(self.rules):
+            self._program.term(term)
         self._areas = {rule.id: rule.area for rule in self.rules}
         # Which bindings each condition reads, worked out once rather than per assessment.
         self._reads = {rule.id: when_reads(rule) for rule in self.rules}
-        self._shared = {
-            rule.id: frozenset(
-                i
-                for i, c in enumerate(rule.conditions)
-                if not ir.free_vars(c) & {n for n, _ in rule.bindings}
-            )
-            for rule in self.rules
-        }
+        self._reports = {rule.id: _ReportParts.of(rule, self.catalog) for rule in self.rules}
         running = {rule.id for rule in self.rules}
         #: what fired() answers for rules that do not run: nobody knows
         self._not_run: dict[str, bool | Unknown] = {
@@ -340,7 +328,7 @@ class Engine:
                     # A snapshot: rules of one stratum do not see each other's findings,
                     # however late (explanations, messages) a value is first computed.
                     findings=tuple(finding_facts),
-                    closed=self._closed,
+                    program=self._program,
                 )
                 bounds = {rule.id: bind(rule, ctx) for rule in rules}
                 if sessions:
@@ -487,26 +475,20 @@ class Engine:
     def _finding(
         self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context
     ) -> Finding:
+        parts = self._reports[rule.id]
         evidence = []
         matches = ordered(outcome.matches, bound)
         count = len(matches)
         actions = list(rule.actions)
-        # A condition that reads no binding has the same checks in every match.
-        shared: dict[int, Trace] = {}
-        for index in self._shared[rule.id]:
-            shared[index] = []
-            evaluate_cond(rule.conditions[index], ctx, {}, shared[index])
         for combo in matches:
             env = bound.env(combo)
             for cond, named in rule.actions_if:
                 if evaluate_cond(cond, ctx, {**env, "matches": count}) is True:
                     actions.extend(a for a in named if a not in actions)
             trace: Trace = []
-            for index, cond in enumerate(rule.conditions):
-                if index in shared:
-                    trace.extend(shared[index])
-                else:
-                    evaluate_cond(cond, ctx, env, trace)
+            for cond in parts.conditions:
+                # A condition that reads no binding is traced once per context.
+                evaluate_cond(cond, ctx, env, trace)
             evidence.append(
                 Evidence(
                     bindings={name: plain(value) for name, value in env.items()},
@@ -525,8 +507,8 @@ class Engine:
             evidence=tuple(evidence),
             # An info finding is noted only; it recommends nothing (DOMAIN §4.6).
             actions=() if severity == "info" else tuple(actions),
-            conditions=tuple(c.text for c in rule.conditions),
-            params={name: plain(self.catalog.params[name].value) for name in rule.params},
+            conditions=parts.texts,
+            params=dict(parts.params),
             rationale=rule.rationale,
             sources=rule.sources,
             tags=rule.tags,
@@ -613,6 +595,24 @@ class _Clock:
         now = time.perf_counter()
         self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
         self.last = now
+
+
+@attrs.frozen
+class _ReportParts:
+    """What every finding of one rule repeats, worked out once per engine."""
+
+    conditions: tuple[ir.Cond, ...]
+    texts: tuple[str, ...]
+    params: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, rule: CompiledRule, catalog: Catalog) -> _ReportParts:
+        conditions = rule.conditions
+        return cls(
+            conditions=conditions,
+            texts=tuple(c.text for c in conditions),
+            params=tuple((name, plain(catalog.params[name].value)) for name in rule.params),
+        )
 
 
 def _terms_of(rules: Iterable[CompiledRule]) -> list[Any]:

@@ -6,68 +6,59 @@ tested against. Values are looked up lazily in the :class:`FactSet`: a stated
 field by its attribute, a derived fact by its name under the record it
 describes (``decisions[2].latency_days``), and every missing value is checked
 against ``FactSet.unknown`` so that unknown never passes for false.
+
+Each IR node is compiled once into a Python closure (a :class:`Program` keeps
+them), so evaluating a condition is a chain of direct calls, not a walk that
+dispatches on the class of every node of every condition of every match. The
+operations on values themselves live in :mod:`realign.engine.reading`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import statistics
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
-from decimal import Decimal
-from enum import Enum
+import itertools
+import operator
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any
-
-import attrs
 
 from ..enrich.factset import FactSet
 from ..rules import ir
 from ..rules.values import Unknown, is_unknown, merge_unknown
+from .reading import (
+    _ABSENT,
+    _PLAIN,
+    _RECORD_KINDS,
+    MAYBE,
+    Check,
+    Located,
+    Trace,
+    _is_table,
+    _located,
+    arithmetic,
+    call_function,
+    compare,
+    items_of,
+    kleene_and,
+    kleene_or,
+    read_at,
+    read_field,
+    reduce_values,
+    root_value,
+    within,
+)
 
 __all__ = [
     "Context",
-    "MAYBE",
-    "Located",
-    "Trace",
-    "closed_terms",
+    "Program",
     "evaluate_cond",
     "evaluate_term",
-    "kleene_and",
-    "kleene_or",
-    "plain",
 ]
 
-#: Key of a record whose membership in its collection is unknown.
-MAYBE = "__maybe__"
-
-
-@attrs.frozen
-class Located:
-    """A record, collection, table or namespace, with the fact path it lives at."""
-
-    value: Any
-    path: str
-
-
-@attrs.frozen
-class Check:
-    """One comparison made while evaluating a condition, for explanations.
-
-    ``actual`` and ``threshold`` are the values as evaluated; :func:`plain` makes
-    them JSON-friendly, which only the checks that end up in a report need.
-    """
-
-    text: str
-    op: str
-    left: str
-    actual: Any
-    right: str
-    threshold: Any
-    result: bool | Unknown
-
-
-Trace = list[Check]
+Env = Mapping[str, Any]
+TermFn = Callable[["Context", Env], Any]
+CondFn = Callable[["Context", Env], "bool | Unknown"]
+TracedFn = Callable[["Context", Env, Trace], "bool | Unknown"]
 
 
 class Context:
@@ -79,19 +70,27 @@ class Context:
         *,
         fired: Mapping[str, bool | Unknown] | None = None,
         findings: Sequence[Mapping[str, Any]] = (),
-        closed: frozenset[int] = frozenset(),
+        program: Program | None = None,
     ) -> None:
         self.facts = facts
         self.partnership = facts.partnership
         self.as_of: date = facts.partnership.assessment.as_of
         self.fired: Mapping[str, bool | Unknown] = fired or {}
         self.findings = findings
-        #: ids of aggregate and function terms that read no binding: their value
-        #: depends on this context alone, so it is computed once per context
-        self.closed = closed
+        #: the compiled closures; an engine shares one program across assessments
+        self.program = program if program is not None else Program()
+        #: values of the terms and conditions that read no binding, by their
+        #: program's memo key: they depend on this context alone, so each is
+        #: computed once per context, however many rules, messages and
+        #: explanations ask for it
         self.memo: dict[int, Any] = {}
+        #: the items of each collection a binding ranges over, by memo key
+        self.collections: dict[int, Any] = {}
+        #: the result and checks of each traced condition that reads no binding
+        self.traces: dict[int, tuple[Any, tuple[Check, ...]]] = {}
         #: the value of each top-level name, read once per context
         self.roots: dict[str, Any] = {}
+        self._derived: dict[str, Any] = {}
 
     def namespaces(self) -> frozenset[str]:
         return self.facts.namespaces
@@ -105,670 +104,454 @@ class Context:
         return _located(value, path)
 
     def derived(self, name: str) -> Any:
+        """The value of the derived fact *name*, located; looked up once per context."""
+        cache = self._derived
+        if name in cache:
+            return cache[name]
         fact = self.facts.derived[name]
         if fact.unknown is not None:
-            return Unknown(frozenset({f"{name} is unknown ({fact.unknown})"}))
-        return _located(fact.value, name)
-
-
-def _located(value: Any, path: str) -> Any:
-    kind = type(value)
-    how = _HOW.get(kind)
-    if how is None:
-        how = _HOW[kind] = _how_to_locate(value)
-    if how is _AS_IS:
+            value = Unknown(frozenset({f"{name} is unknown ({fact.unknown})"}))
+        else:
+            value = _located(fact.value, name)
+        cache[name] = value
         return value
-    if how is _LOCATE:
-        return Located(value, path)
-    if how is _ENUM:
-        return value.value
-    return float(value)  # a Decimal
 
 
-# How _located treats each class, worked out once per class: classes never change,
-# and isinstance against Mapping (an ABC) is slow on the evaluator's hottest path.
-_AS_IS, _LOCATE, _ENUM, _DECIMAL = "as is", "locate", "enum", "decimal"
-_HOW: dict[type, str] = {}
+def evaluate_term(term: ir.Term, ctx: Context, env: Env) -> Any:
+    return ctx.program.term(term)(ctx, env)
 
 
-def _how_to_locate(value: Any) -> str:
-    # An Unknown inside a derived value (one unrated period of a series) stays unknown.
-    if isinstance(value, Located | Unknown) or value is None:
-        return _AS_IS
-    if isinstance(value, Enum):
-        return _ENUM
-    if isinstance(value, bool | str | date | int | float):
-        return _AS_IS
-    if isinstance(value, Decimal):
-        return _DECIMAL
-    if isinstance(value, tuple | list | Mapping) or attrs.has(type(value)):
-        return _LOCATE
-    return _AS_IS
+def evaluate_cond(
+    cond: ir.Cond, ctx: Context, env: Env, trace: Trace | None = None
+) -> bool | Unknown:
+    """True, False or :class:`Unknown` (with its reasons).
 
-
-#: values JSON holds as they are
-_PLAIN_JSON = frozenset({type(None), bool, int, float, str})
-#: values that are never unknown and never need their path
-_PLAIN = frozenset({bool, int, float, str, date})
-
-
-#: attrs.has per class, asked millions of times; a pure fact about classes, so shared
-_RECORD_KINDS: dict[type, bool] = {}
-
-
-def _is_record(kind: type) -> bool:
-    known = _RECORD_KINDS.get(kind)
-    if known is None:
-        known = _RECORD_KINDS[kind] = attrs.has(kind)
-    return known
-
-
-#: Fields that identify a record that has no id, most telling first.
-_KEY_FIELDS = ("partner", "respondent_org", "period", "type", "resource", "date", "assessed")
-
-
-def record_key(record: Any, path: str) -> dict[str, Any]:
-    """How evidence names a record: by its id, else by its identifying fields.
-
-    Never by position, so that reordering the records of a fact file leaves the
-    output unchanged; the position is the last resort for a record with no key.
+    With *trace*, every comparison made is appended to it as a :class:`Check`,
+    and both sides of every ``and``/``or`` are evaluated, for explanations.
     """
-    ident = getattr(record, "id", None)
-    if ident is not None:
-        return {"id": plain(ident)}
-    key = {
-        name: plain(getattr(record, name))
-        for name in _KEY_FIELDS
-        if getattr(record, name, None) is not None
-    }
-    return {"key": key} if key else {"path": path}
+    if trace is None:
+        return ctx.program.cond(cond)(ctx, env)
+    return ctx.program.traced(cond)(ctx, env, trace)
 
 
-def plain(value: Any) -> Any:
-    """A JSON-friendly form of an evaluated value, for evidence and messages."""
-    if type(value) is Located:
-        inner = value.value
-        if _is_record(type(inner)):
-            return record_key(inner, value.path)
-        if _is_table(type(inner)):
-            return {
-                str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())
-            }
-        return [plain(_located(v, f"{value.path}[{i}]")) for i, v in enumerate(inner)]
-    if type(value) in _PLAIN_JSON:
-        return value
-    if isinstance(value, Unknown):
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if _is_table(type(value)):
-        # Function results such as entries() hold located records inside plain tables.
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
+class Program:
+    """IR nodes compiled into closures, each node once.
+
+    Closures are kept by the identity of their node, together with the node, so
+    an identity is never reused while its entry lives. An engine owns one
+    program for its rules; a :class:`Context` made without one gets its own.
+    Compiling the same node twice gives equivalent closures, so threads that
+    race on a new node need no more than the lock that keeps the tables whole.
+
+    Nodes that read no binding are memoised per context under a key that equal
+    nodes share: rules of one catalog ask the same questions (a requirement,
+    an aggregate in a condition and again in the message), and each is then
+    answered once.
+    """
+
+    def __init__(self) -> None:
+        self._terms: dict[int, tuple[ir.Term, TermFn]] = {}
+        self._conds: dict[int, tuple[ir.Cond, CondFn]] = {}
+        self._traced: dict[int, tuple[ir.Cond, TracedFn]] = {}
+        self._keys: dict[ir.Term, int] = {}
+        self._fresh = itertools.count()
+        self._lock = threading.Lock()
+
+    def memo_key(self, node: ir.Term) -> int:
+        """The key of *node*'s value in :attr:`Context.memo`, the same for equal nodes."""
+        try:
+            key = self._keys.get(node)
+        except TypeError:  # an unhashable constant inside: equal to nothing else
+            with self._lock:
+                return next(self._fresh)
+        if key is None:
+            with self._lock:
+                key = self._keys.setdefault(node, next(self._fresh))
+        return key
+
+    def term(self, node: ir.Term) -> TermFn:
+        entry = self._terms.get(id(node))
+        if entry is None:
+            entry = self._keep(self._terms, node, _compile_term(node, self))
+        return entry[1]
+
+    def cond(self, node: ir.Cond) -> CondFn:
+        entry = self._conds.get(id(node))
+        if entry is None:
+            fn = _memoised(node, _compile_cond(node, self), self)
+            entry = self._keep(self._conds, node, fn)
+        return entry[1]
+
+    def traced(self, node: ir.Cond) -> TracedFn:
+        entry = self._traced.get(id(node))
+        if entry is None:
+            fn = _compile_traced(node, self)
+            if not ir.free_vars(node):
+                fn = _traced_once(self.memo_key(node), fn)
+            entry = self._keep(self._traced, node, fn)
+        return entry[1]
+
+    def _keep(self, table: dict[int, Any], node: Any, fn: Any) -> Any:
+        with self._lock:
+            return table.setdefault(id(node), (node, fn))
 
 
-def items_of(value: Located | Sequence[Any] | Mapping[Any, Any]) -> list[Any]:
-    """The items of a collection: records stay located so their fields can be read."""
-    if type(value) is Located:
-        inner = value.value
-        if _is_table(type(inner)):
-            return [_located(inner[k], f"{value.path}.{k}") for k in sorted(inner)]
-        return [_located(v, f"{value.path}[{i}]") for i, v in enumerate(inner)]
-    if _is_table(type(value)):
-        table: Mapping[Any, Any] = value  # type: ignore[assignment]
-        return [table[k] for k in sorted(table)]
-    items: Sequence[Any] = value  # type: ignore[assignment]
-    return list(items)
+def _traced_once(key: int, fn: TracedFn) -> TracedFn:
+    """*fn* for a condition that reads no binding: its checks are the same all context long."""
+
+    def traced(ctx: Context, env: Env, trace: Trace) -> bool | Unknown:
+        found = ctx.traces.get(key)
+        if found is None:
+            checks: Trace = []
+            found = ctx.traces[key] = (fn(ctx, env, checks), tuple(checks))
+        trace.extend(found[1])
+        result: bool | Unknown = found[0]
+        return result
+
+    return traced
 
 
 # --- terms -----------------------------------------------------------------------------
 
 
-def evaluate_term(term: ir.Term, ctx: Context, env: Mapping[str, Any]) -> Any:
-    # A table keyed by the node's class: the evaluator's hot path, so no chain of
-    # isinstance tests per node.
-    handler = _TERMS.get(type(term))
-    if handler is None:
-        if isinstance(term, ir.Cond):
-            return evaluate_cond(term, ctx, env)
-        raise TypeError(term)  # pragma: no cover
-    return handler(term, ctx, env)
+def _compile_term(node: ir.Term, program: Program) -> TermFn:
+    if isinstance(node, ir.Cond):
+        return program.cond(node)
+    compiler = _TERM_COMPILERS.get(type(node))
+    if compiler is None:
+        raise TypeError(node)  # pragma: no cover
+    fn: TermFn = compiler(node, program)
+    # Cheaper to compute than to look up, or (a list) handed to functions that
+    # must not share it.
+    if type(node) in (ir.Const, ir.Var, ir.Root, ir.Fired, ir.ListOf):
+        return fn
+    memoised: TermFn = _memoised(node, fn, program)
+    return memoised
 
 
-def _const(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    return term.value
+def _const(node: ir.Const, program: Program) -> TermFn:
+    value = node.value
+    return lambda ctx, env: value
 
 
-def _var(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    return env[term.name]
+def _var(node: ir.Var, program: Program) -> TermFn:
+    name = node.name
+    return lambda ctx, env: env[name]
 
 
-def _root(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    name = term.name
+def _root(node: ir.Root, program: Program) -> TermFn:
+    name = node.name
     if name == "findings":
-        return list(ctx.findings)
-    roots = ctx.roots
-    if name not in roots:
-        roots[name] = _root_value(name, ctx)
-    return roots[name]
+        return lambda ctx, env: list(ctx.findings)
+
+    def root(ctx: Context, env: Env) -> Any:
+        roots = ctx.roots
+        if name in roots:
+            return roots[name]
+        value = roots[name] = root_value(name, ctx)
+        return value
+
+    return root
 
 
-def _root_value(name: str, ctx: Context) -> Any:
-    if name == "as_of":
-        return ctx.as_of
-    if not hasattr(ctx.partnership, name):
-        # A top-level name that only derived facts use (e.g. an emitted one).
-        if name in ctx.facts.derived:
-            return ctx.derived(name)
-        return Located(None, name) if name in ctx.namespaces() else None
-    return ctx.wrap(getattr(ctx.partnership, name), name)
+def _get(node: ir.Get, program: Program) -> TermFn:
+    name = node.name
+
+    def field(obj: Any, ctx: Context) -> Any:
+        # The hot path, inlined: a plain field of a stated record needs no path.
+        if type(obj) is Located:
+            inner = obj.value
+            if _RECORD_KINDS.get(type(inner)):
+                value = getattr(inner, name, _ABSENT)
+                if type(value) in _PLAIN:
+                    return value
+        return read_field(obj, name, ctx)
+
+    if type(node.obj) is ir.Var:
+        var = node.obj.name
+        return lambda ctx, env: field(env[var], ctx)
+    obj = program.term(node.obj)
+    return lambda ctx, env: field(obj(ctx, env), ctx)
 
 
-def _get_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    obj = term.obj
-    # Most fields are read off a binding (p.id): no dispatch for the common case.
-    value = env[obj.name] if type(obj) is ir.Var else evaluate_term(obj, ctx, env)
-    return _get(value, term.name, ctx)
+def _at(node: ir.At, program: Program) -> TermFn:
+    obj, key = program.term(node.obj), program.term(node.key)
+    return lambda ctx, env: read_at(obj(ctx, env), key(ctx, env), ctx)
 
 
-def _at_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    return _at(evaluate_term(term.obj, ctx, env), evaluate_term(term.key, ctx, env), ctx)
+def _arith(node: ir.Arith, program: Program) -> TermFn:
+    op, left, right = node.op, program.term(node.left), program.term(node.right)
+    return lambda ctx, env: arithmetic(op, left(ctx, env), right(ctx, env))
 
 
-def _arith_term(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    left = evaluate_term(term.left, ctx, env)
-    return _arith(term.op, left, evaluate_term(term.right, ctx, env))
+def _negate(node: ir.Negate, program: Program) -> TermFn:
+    operand = program.term(node.operand)
+
+    def negate(ctx: Context, env: Env) -> Any:
+        value = operand(ctx, env)
+        return value if value is None or is_unknown(value) else -value
+
+    return negate
 
 
-def _negate(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    value = evaluate_term(term.operand, ctx, env)
-    return value if value is None or is_unknown(value) else -value
+def _list_of(node: ir.ListOf, program: Program) -> TermFn:
+    items = tuple(program.term(item) for item in node.items)
+
+    def list_of(ctx: Context, env: Env) -> Any:
+        values = [item(ctx, env) for item in items]
+        return merge_unknown(values) if any(is_unknown(v) for v in values) else values
+
+    return list_of
 
 
-def _list_of(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    values = [evaluate_term(item, ctx, env) for item in term.items]
-    return merge_unknown(values) if any(is_unknown(v) for v in values) else values
+def _is_present(node: ir.IsPresent, program: Program) -> TermFn:
+    operand = program.term(node.operand)
+
+    def is_present(ctx: Context, env: Env) -> Any:
+        value = operand(ctx, env)
+        return value if is_unknown(value) else value is not None
+
+    return is_present
 
 
-def _memoised(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    ident = id(term)
-    if ident in ctx.closed:
-        if ident not in ctx.memo:
-            ctx.memo[ident] = _computed(term, ctx, env)
-        return ctx.memo[ident]
-    return _computed(term, ctx, env)
+def _within(node: ir.Within, program: Program) -> TermFn:
+    value, window = program.term(node.value), program.term(node.window)
+    return lambda ctx, env: within(value(ctx, env), window(ctx, env), ctx.as_of)
 
 
-def _is_present(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    value = evaluate_term(term.operand, ctx, env)
-    return value if is_unknown(value) else value is not None
+def _fired(node: ir.Fired, program: Program) -> TermFn:
+    rule = node.rule
+    return lambda ctx, env: ctx.fired.get(rule, False)
 
 
-def _within(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    value = evaluate_term(term.value, ctx, env)
-    window = evaluate_term(term.window, ctx, env)
-    if is_unknown(value) or is_unknown(window):
-        return merge_unknown((value, window))
-    if value is None or window is None or not isinstance(value, date):
-        return None
-    return 0 <= (ctx.as_of - value).days <= window
+def _apply(node: ir.Apply, program: Program) -> TermFn:
+    function, text = node.function, node.text
+    args = tuple(program.term(arg) for arg in node.args)
+
+    def apply(ctx: Context, env: Env) -> Any:
+        return call_function(function, text, [arg(ctx, env) for arg in args])
+
+    return apply
 
 
-def _fired(term: Any, ctx: Context, env: Mapping[str, Any]) -> Any:
-    return ctx.fired.get(term.rule, False)
+def _memoised(node: ir.Term, fn: Any, program: Program) -> Any:
+    """*fn*, computed once per context when *node* reads no binding."""
+    if ir.free_vars(node):
+        return fn
+    key = program.memo_key(node)
+
+    def memoised(ctx: Context, env: Env) -> Any:
+        memo = ctx.memo
+        if key in memo:
+            return memo[key]
+        value = memo[key] = fn(ctx, env)
+        return value
+
+    return memoised
 
 
-_TERMS: dict[type, Any] = {
+def _aggregate(node: ir.Aggregate, program: Program) -> TermFn:
+    source = program.term(node.source)
+    where = None if node.where is None else program.cond(node.where)
+    func, var = node.func, node.var
+    quantifier = func in ("any", "all", "none")
+    value: Any = None
+    if node.value is not None:
+        value = program.cond(node.value) if quantifier else program.term(node.value)  # type: ignore[arg-type]
+
+    def aggregate(ctx: Context, env: Env) -> Any:
+        found = source(ctx, env)
+        if is_unknown(found):
+            return found
+        if found is None:
+            return None
+        items = (
+            items_of(found)
+            if type(found) is Located or _is_table(type(found)) or isinstance(found, list | tuple)
+            else []
+        )
+        # One scope for all items: evaluation never keeps it, so rebinding is safe.
+        scope = dict(env)
+        if quantifier:
+            return _quantify(func, items, scope, var, where, value, ctx)
+        values: list[Any] = []
+        for item in items:
+            scope[var] = item
+            keep: bool | Unknown = True if where is None else where(ctx, scope)
+            if _is_table(type(item)) and MAYBE in item:
+                # A record that may or may not belong (a rule that was not evaluable
+                # may have fired): it counts as unknown wherever it would count.
+                keep = kleene_and((keep, item[MAYBE]))
+            if is_unknown(keep):
+                return keep
+            if keep:
+                values.append(None if value is None else value(ctx, scope))
+        return reduce_values(func, values)
+
+    return aggregate
+
+
+def _quantify(
+    func: str,
+    items: list[Any],
+    scope: dict[str, Any],
+    var: str,
+    where: CondFn | None,
+    test: CondFn | None,
+    ctx: Context,
+) -> bool | Unknown:
+    """``any``, ``all`` or ``none`` over *items*, in Kleene logic."""
+    verdicts: list[bool | Unknown] = []
+    for item in items:
+        scope[var] = item
+        keep: bool | Unknown = True if where is None else where(ctx, scope)
+        if _is_table(type(item)) and MAYBE in item:
+            keep = kleene_and((keep, item[MAYBE]))
+        if func == "all" and test is None:
+            # all(x in xs where c): c is the test every item must pass
+            verdicts.append(keep)
+            continue
+        if keep is False:
+            continue
+        verdict = True if test is None else test(ctx, scope)
+        if func == "all":
+            # an item counts against all() only when it is kept and fails
+            skip = False if keep is True else keep
+            verdicts.append(kleene_or((skip, verdict)))
+        else:
+            verdicts.append(kleene_and((keep, verdict)))
+    if func == "any":
+        return kleene_or(verdicts)
+    if func == "none":
+        result = kleene_or(verdicts)
+        return result if is_unknown(result) else not result
+    # all(p) over the kept items: false as soon as one is false.
+    return kleene_and(verdicts) if verdicts else True
+
+
+_TERM_COMPILERS: dict[type, Callable[[Any, Program], TermFn]] = {
     ir.Const: _const,
     ir.Var: _var,
     ir.Root: _root,
-    ir.Get: _get_term,
-    ir.At: _at_term,
-    ir.Arith: _arith_term,
+    ir.Get: _get,
+    ir.At: _at,
+    ir.Arith: _arith,
     ir.Negate: _negate,
     ir.ListOf: _list_of,
-    ir.Apply: _memoised,
-    ir.Aggregate: _memoised,
+    ir.Apply: _apply,
+    ir.Aggregate: _aggregate,
     ir.IsPresent: _is_present,
     ir.Within: _within,
     ir.Fired: _fired,
 }
 
 
-def _computed(term: ir.Apply | ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
-    if isinstance(term, ir.Apply):
-        return _apply(term, ctx, env)
-    return _aggregate(term, ctx, env)
-
-
-def closed_terms(roots: Iterable[ir.Term]) -> frozenset[int]:
-    """Ids of the aggregate and function terms under *roots* that read no binding.
-
-    The ids are only valid while the terms live, so the caller keeps the terms.
-    """
-    out: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ir.Apply | ir.Aggregate) and not ir.free_vars(node):
-            out.add(id(node))
-        stack.extend(ir.children(node))
-    return frozenset(out)
-
-
-def _get(obj: Any, name: str, ctx: Context) -> Any:
-    if type(obj) is Located:
-        inner = obj.value
-        record = _is_record(type(inner))
-        if record:
-            # The hot path: a field of a stated record. A plain value needs no path.
-            value = getattr(inner, name, _ABSENT)
-            if value is not _ABSENT:
-                if type(value) in _PLAIN:
-                    return value
-                return ctx.wrap(value, f"{obj.path}.{name}")
-        path = f"{obj.path}.{name}"
-        if path in ctx.facts.derived:
-            return ctx.derived(path)
-        if path in ctx.namespaces():
-            return Located(None, path)
-        if not record and _is_table(type(inner)):
-            if name not in inner and (missing := _not_stated(ctx, path)) is not None:
-                return missing
-            return ctx.wrap(inner.get(name), path)
-        return None
-    if is_unknown(obj):
-        if obj.path is None:
-            return obj
-        # A derived fact may be known where the table it hangs under is not stated.
-        path = f"{obj.path}.{name}"
-        if path in ctx.facts.derived:
-            return ctx.derived(path)
-        if path in ctx.namespaces():
-            return Located(None, path)
-        return Unknown(obj.reasons, path=path)
-    if obj is not None and _is_table(type(obj)):  # a finding record, or a function's table
-        return obj.get(name)
-    return None
-
-
-#: whether a class is a Mapping, per class (an ABC check is slow on the hot path)
-_TABLE_KINDS: dict[type, bool] = {}
-
-
-def _is_table(kind: type) -> bool:
-    known = _TABLE_KINDS.get(kind)
-    if known is None:
-        known = _TABLE_KINDS[kind] = issubclass(kind, Mapping)
-    return known
-
-
-_ABSENT = object()
-_HEAD = re.compile(r"[.\[]")
-
-
-def _not_stated(ctx: Context, path: str) -> Unknown | None:
-    """A key absent from a table the fact file states is not stated, so unknown.
-
-    Tables the enrichers build are different: a category with no escalations is
-    simply not in ``escalations.by_category_h``, and that means none. So are the
-    tables functions return, whose paths start with the call, not a fact.
-    """
-    root = _HEAD.split(path, maxsplit=1)[0]
-    if not hasattr(ctx.partnership, root):
-        return None
-    head = path
-    while True:
-        if head in ctx.facts.derived:
-            return None
-        cut = max(head.rfind("."), head.rfind("["))
-        if cut <= 0:
-            break
-        head = head[:cut]
-    return Unknown(frozenset({f"{path} is unknown (not stated in the fact file)"}), path=path)
-
-
-def _at(obj: Any, key: Any, ctx: Context) -> Any:
-    if obj is None or is_unknown(obj) or is_unknown(key) or key is None:
-        return merge_unknown((obj, key)) if is_unknown(obj) or is_unknown(key) else None
-    if isinstance(obj, Located):
-        inner = obj.value
-        if _is_table(type(inner)):
-            path = f"{obj.path}.{key}"
-            if key not in inner and (missing := _not_stated(ctx, path)) is not None:
-                return missing
-            return ctx.wrap(inner.get(key), path)
-        if isinstance(inner, tuple | list) and isinstance(key, int | float) and int(key) == key:
-            index = int(key)
-            return (
-                _located(inner[index], f"{obj.path}[{index}]")
-                if -len(inner) <= index < len(inner)
-                else None
-            )
-        return None
-    if _is_table(type(obj)):
-        return obj.get(key)
-    if isinstance(obj, list) and isinstance(key, int | float) and int(key) == key:
-        index = int(key)
-        return obj[index] if -len(obj) <= index < len(obj) else None
-    return None
-
-
-def _arith(op: str, left: Any, right: Any) -> Any:
-    if is_unknown(left) or is_unknown(right):
-        return merge_unknown((left, right))
-    if left is None or right is None:
-        return None
-    if isinstance(left, date) or isinstance(right, date):
-        return _date_arith(op, left, right)
-    if (
-        isinstance(left, bool)
-        or isinstance(right, bool)
-        or not (isinstance(left, int | float) and isinstance(right, int | float))
-    ):
-        return None
-    if op == "+":
-        result = left + right
-    elif op == "-":
-        result = left - right
-    elif op == "*":
-        result = left * right
-    elif right == 0:
-        return None  # no value, not a crash: a ratio of nothing is missing
-    elif op == "/":
-        result = left / right
-    else:
-        result = left % right
-    return _finite(result)
-
-
-def _finite(value: Any) -> Any:
-    """A number too large for a float has no value (durable_rules and JSON have no infinity)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _date_arith(op: str, left: Any, right: Any) -> Any:
-    if isinstance(left, date) and isinstance(right, date):
-        return (left - right).days if op == "-" else None
-    try:
-        if isinstance(left, date) and isinstance(right, int | float) and op in "+-":
-            days = timedelta(days=int(right))
-            return left + days if op == "+" else left - days
-        if isinstance(right, date) and isinstance(left, int | float) and op == "+":
-            return right + timedelta(days=int(left))
-    except (OverflowError, ValueError):
-        return None  # no calendar date that far away
-    return None
-
-
-def _apply(term: ir.Apply, ctx: Context, env: Mapping[str, Any]) -> Any:
-    function = term.function
-    args = [evaluate_term(arg, ctx, env) for arg in term.args]
-    uncertain = [
-        item[MAYBE]
-        for arg in args
-        if isinstance(arg, list)
-        for item in arg
-        if _is_table(type(item)) and MAYBE in item
-    ]
-    if uncertain:
-        return merge_unknown(uncertain)
-    if not function.handles_missing:
-        if any(is_unknown(a) for a in args):
-            return merge_unknown(args)
-        if any(a is None for a in args):
-            return None
-    values = [_argument(a) for a in args]
-    try:
-        result = function.impl(*values)
-    except Exception as error:  # a function must not take the assessment down
-        # Its failure is the reason the value is unknown. It is not a diagnostic:
-        # the two backends evaluate different subsets of the values, and their
-        # output must not differ.
-        return Unknown(frozenset({f"{function.name}() failed: {error!r}"}))
-    return _located(result, term.text) if _is_table(type(result)) else result
-
-
-def _argument(value: Any) -> Any:
-    if isinstance(value, Located):
-        inner = value.value
-        if _is_table(type(inner)):
-            return {k: _located(v, f"{value.path}.{k}") for k, v in inner.items()}
-        if isinstance(inner, tuple | list):
-            return items_of(value)
-        return value
-    return value
-
-
-def _aggregate(term: ir.Aggregate, ctx: Context, env: Mapping[str, Any]) -> Any:
-    source = evaluate_term(term.source, ctx, env)
-    if is_unknown(source):
-        return source
-    if source is None:
-        return None
-    items = (
-        items_of(source)
-        if type(source) is Located or _is_table(type(source)) or isinstance(source, list | tuple)
-        else []
-    )
-    func = term.func
-    verdicts: list[bool | Unknown] = []
-    values: list[Any] = []
-    # One scope for all items: evaluation never keeps it, so rebinding the variable is safe.
-    scope = dict(env)
-    for item in items:
-        scope[term.var] = item
-        keep: bool | Unknown = True if term.where is None else evaluate_cond(term.where, ctx, scope)
-        if _is_table(type(item)) and MAYBE in item:
-            # A record that may or may not belong (a rule that was not evaluable
-            # may have fired): it counts as unknown wherever it would count.
-            keep = kleene_and((keep, item[MAYBE]))
-        if func in ("any", "all", "none"):
-            if keep is False and not (func == "all" and term.value is None):
-                continue
-            verdict = True if term.value is None else evaluate_cond(term.value, ctx, scope)  # type: ignore[arg-type]
-            if func == "all" and term.value is None:
-                # all(x in xs where c): c is the test every item must pass
-                verdicts.append(keep)
-            elif func == "all":
-                # an item counts against all() only when it is kept and fails
-                skip = False if keep is True else keep
-                verdicts.append(kleene_or((skip, verdict)))
-            else:
-                verdicts.append(kleene_and((keep, verdict)))
-            continue
-        if is_unknown(keep):
-            return keep
-        if keep:
-            values.append(None if term.value is None else evaluate_term(term.value, ctx, scope))
-    if func == "any":
-        return kleene_or(verdicts)
-    if func == "none":
-        result = kleene_or(verdicts)
-        return result if is_unknown(result) else not result
-    if func == "all":
-        # all(p) over the kept items: false as soon as one is false.
-        return kleene_and(verdicts) if verdicts else True
-    if func == "count":
-        return len(values)
-    if any(is_unknown(v) for v in values):
-        return merge_unknown(values)
-    present = [v for v in values if v is not None]
-    if func == "sum":
-        # fsum is exact, so the total does not depend on the order of the records.
-        if any(isinstance(v, float) for v in present):
-            try:
-                return _finite(math.fsum(present))
-            except OverflowError:
-                return None
-        return sum(present)
-    if not present:
-        return None
-    if func == "min":
-        return min(present)
-    if func == "max":
-        return max(present)
-    try:
-        if func == "mean":
-            return _finite(statistics.fmean(present))
-        return _finite(float(statistics.median(present)))
-    except OverflowError:
-        return None
-
-
 # --- conditions ------------------------------------------------------------------------
 
 
-def kleene_and(results: Iterable[bool | Unknown]) -> bool | Unknown:
-    unknown: list[Unknown] = []
-    for result in results:
-        if result is False:
-            return False
-        if is_unknown(result):
-            unknown.append(result)  # type: ignore[arg-type]
-    return merge_unknown(unknown) if unknown else True
+def _sides(node: ir.Cmp, program: Program) -> tuple[TermFn, TermFn | None, Any]:
+    """The left side, and the right side or, for a constant (params are by now), its value."""
+    left = program.term(node.left)
+    if type(node.right) is ir.Const:
+        return left, None, node.right.value
+    return left, program.term(node.right), None
 
 
-def kleene_or(results: Iterable[bool | Unknown]) -> bool | Unknown:
-    unknown: list[Unknown] = []
-    for result in results:
-        if result is True:
-            return True
-        if is_unknown(result):
-            unknown.append(result)  # type: ignore[arg-type]
-    return merge_unknown(unknown) if unknown else False
-
-
-def evaluate_cond(
-    cond: ir.Cond, ctx: Context, env: Mapping[str, Any], trace: Trace | None = None
-) -> bool | Unknown:
-    """True, False or :class:`Unknown` (with its reasons)."""
-    kind = type(cond)
+def _compile_cond(node: ir.Cond, program: Program) -> CondFn:
+    kind = type(node)
     if kind is ir.Cmp:
-        left_term, right_term = cond.left, cond.right  # type: ignore[attr-defined]
-        left = evaluate_term(left_term, ctx, env)
-        # Thresholds are mostly constants (params are constants by now).
-        right = (
-            right_term.value
-            if type(right_term) is ir.Const
-            else evaluate_term(right_term, ctx, env)
-        )
-        result = compare(cond.op, left, right)  # type: ignore[attr-defined]
-        if trace is not None:
-            trace.append(
-                Check(
-                    cond.text,
-                    cond.op,  # type: ignore[attr-defined]
-                    left_term.text,
-                    left,
-                    right_term.text,
-                    right,
-                    result,
-                )
-            )
-        return result
+        test = _comparison(node.op)  # type: ignore[attr-defined]
+        left, right, constant = _sides(node, program)  # type: ignore[arg-type]
+        if right is None:
+            return lambda ctx, env: test(left(ctx, env), constant)
+        return lambda ctx, env: test(left(ctx, env), right(ctx, env))
     if kind is ir.And:
-        if trace is None:
+        items = tuple(program.cond(c) for c in node.items)  # type: ignore[attr-defined]
+
+        def conjunction(ctx: Context, env: Env) -> bool | Unknown:
             unknown: list[Unknown] = []
-            for item in cond.items:  # type: ignore[attr-defined]
-                result = evaluate_cond(item, ctx, env)
+            for item in items:
+                result = item(ctx, env)
                 if result is False:
                     return False
                 if result is not True:
                     unknown.append(result)
             return merge_unknown(unknown) if unknown else True
-        return kleene_and([evaluate_cond(c, ctx, env, trace) for c in cond.items])  # type: ignore[attr-defined]
+
+        return conjunction
     if kind is ir.Or:
-        if trace is None:
-            return kleene_or(evaluate_cond(c, ctx, env) for c in cond.items)  # type: ignore[attr-defined]
-        return kleene_or([evaluate_cond(c, ctx, env, trace) for c in cond.items])  # type: ignore[attr-defined]
+        options = tuple(program.cond(c) for c in node.items)  # type: ignore[attr-defined]
+        return lambda ctx, env: kleene_or(option(ctx, env) for option in options)
     if kind is ir.Truth:
-        term, expected = cond.term, cond.expected  # type: ignore[attr-defined]
-        value = evaluate_term(term, ctx, env)
-        result = value if is_unknown(value) else (value is expected)
-        if trace is not None:
-            trace.append(
-                Check(
-                    cond.text,
-                    "is",
-                    term.text,
-                    value,
-                    str(expected).lower(),
-                    expected,
-                    result,
-                )
-            )
-        return result
-    raise TypeError(cond)  # pragma: no cover
+        term, expected = program.term(node.term), node.expected  # type: ignore[attr-defined]
+
+        def truth(ctx: Context, env: Env) -> bool | Unknown:
+            value = term(ctx, env)
+            return value if is_unknown(value) else (value is expected)
+
+        return truth
+    raise TypeError(node)  # pragma: no cover
 
 
-def compare(op: str, left: Any, right: Any) -> bool | Unknown:
-    if is_unknown(left) or is_unknown(right):
-        return merge_unknown((left, right))
-    if left is None or right is None:
-        return False  # a comparison with a missing value is false, and so is its negation
-    if op in ("in", "not in"):
-        members = _members(right)
-        found = _plain_scalar(left) in members
-        if not found and any(is_unknown(m) for m in members):
-            # It may be the member nobody knows.
-            return merge_unknown(members)
-        return found if op == "in" else not found
-    left, right = _plain_scalar(left), _plain_scalar(right)
-    if not _same_kind(left, right):
-        return op == "!="
-    if op == "==":
-        return bool(left == right)
-    if op == "!=":
-        return bool(left != right)
-    if op == "<":
-        return bool(left < right)
-    if op == "<=":
-        return bool(left <= right)
-    if op == ">":
-        return bool(left > right)
-    return bool(left >= right)
+#: Python's own operator for each comparison of two values of one plain type
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+#: types whose values compare as Python compares them (bool is not: it is not a number)
+_ORDERED = frozenset({int, float, str, date})
 
 
-def _plain_scalar(value: Any) -> Any:
-    if type(value) is Located:
-        inner = value.value
-        return getattr(inner, "id", inner) if _is_record(type(inner)) else inner
-    return value
+def _comparison(op: str) -> Callable[[Any, Any], bool | Unknown]:
+    """:func:`compare` for *op*, with a short cut for two values of one plain type."""
+    direct = _OPERATORS.get(op)
+    if direct is None:  # in, not in
+        return lambda left, right: compare(op, left, right)
+
+    def test(left: Any, right: Any) -> bool | Unknown:
+        kind = type(left)
+        if kind is type(right) and kind in _ORDERED:
+            return direct(left, right)
+        return compare(op, left, right)
+
+    return test
 
 
-def _members(value: Any) -> list[Any]:
-    if isinstance(value, Located):
-        inner = value.value
-        if _is_table(type(inner)):
-            return [str(k.value if isinstance(k, Enum) else k) for k in inner]
-        return [_plain_scalar(_located(v, value.path)) for v in inner]
-    if _is_table(type(value)):
-        return list(value)
-    if isinstance(value, list | tuple):
-        return [_plain_scalar(v) for v in value]
-    return []
+def _compile_traced(node: ir.Cond, program: Program) -> TracedFn:
+    kind = type(node)
+    if kind is ir.Cmp:
+        op, text = node.op, node.text  # type: ignore[attr-defined]
+        left_text, right_text = node.left.text, node.right.text  # type: ignore[attr-defined]
+        left, right, constant = _sides(node, program)  # type: ignore[arg-type]
 
+        def comparison(ctx: Context, env: Env, trace: Trace) -> bool | Unknown:
+            actual = left(ctx, env)
+            threshold = constant if right is None else right(ctx, env)
+            result = compare(op, actual, threshold)
+            trace.append(Check(text, op, left_text, actual, right_text, threshold, result))
+            return result
 
-def _kind(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int | float):
-        return "number"
-    if isinstance(v, date):
-        return "date"
-    if isinstance(v, str):
-        return "string"
-    return type(v).__name__
+        return comparison
+    if kind in (ir.And, ir.Or):
+        # Every part is evaluated, not only up to the first that decides, so that
+        # an explanation shows all the checks.
+        parts = tuple(program.traced(c) for c in node.items)  # type: ignore[attr-defined]
+        combine = kleene_and if kind is ir.And else kleene_or
+        return lambda ctx, env, trace: combine([part(ctx, env, trace) for part in parts])
+    if kind is ir.Truth:
+        term, expected = program.term(node.term), node.expected  # type: ignore[attr-defined]
+        text, term_text = node.text, node.term.text  # type: ignore[attr-defined]
+        expected_text = str(expected).lower()
 
+        def truth(ctx: Context, env: Env, trace: Trace) -> bool | Unknown:
+            value = term(ctx, env)
+            result = value if is_unknown(value) else (value is expected)
+            trace.append(Check(text, "is", term_text, value, expected_text, expected, result))
+            return result
 
-def _same_kind(left: Any, right: Any) -> bool:
-    return type(left) is type(right) or _kind(left) == _kind(right)
+        return truth
+    raise TypeError(node)  # pragma: no cover

@@ -11,8 +11,9 @@ import attrs
 from ..assessment import Evidence
 from ..enrich.factset import FactSet
 from ..rules.values import is_unknown
-from .evaluate import Check, Context, Trace, evaluate_cond, plain
+from .evaluate import Context, evaluate_cond
 from .outcome import bind, python_outcome, requirements
+from .reading import Check, Trace, plain
 
 if TYPE_CHECKING:
     from .engine import Engine

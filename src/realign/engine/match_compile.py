@@ -32,8 +32,9 @@ import attrs
 from ..rules import ir
 from ..rules.catalog import CompiledRule
 from ..rules.values import is_unknown
-from .evaluate import Context, Located, _plain_scalar, evaluate_cond, evaluate_term
+from .evaluate import Context, evaluate_term
 from .outcome import Bound
+from .reading import Located, scalar
 
 __all__ = ["CompiledMatch", "compile_rule", "encode"]
 
@@ -102,12 +103,18 @@ class CompiledMatch:
             out.append(fact)
         return out, saw_unknown
 
+    @functools.cached_property
+    def layouts(self) -> tuple[tuple[tuple[str, ...], str, tuple[Slot, ...]], ...]:
+        """Each fact kind the rule needs, with its kind name and slots."""
+        return tuple(
+            (owner, self.kind(owner), self.slots_of.get(owner, ())) for owner in self.owners
+        )
+
     def _facts(
         self, ctx: Context, bound: Bound, survivors: Mapping[str, Sequence[int]]
     ) -> Iterator[dict[str, Any]]:
         names = bound.names
-        for owner in self.owners:
-            slots = self.slots_of.get(owner, ())
+        for owner, kind, slots in self.layouts:
             positions = [names.index(n) for n in owner]
             ranges: list[Sequence[int]] = [
                 survivors[n] if n in survivors else range(len(bound.items[p]))
@@ -117,19 +124,11 @@ class CompiledMatch:
                 env = {
                     n: bound.items[p][i] for n, p, i in zip(owner, positions, combo, strict=True)
                 }
-                fact: dict[str, Any] = {
-                    "id": f"{self.kind(owner)}#{'.'.join(map(str, combo))}",
-                    "k": self.kind(owner),
-                }
+                fact: dict[str, Any] = {"id": f"{kind}#{'.'.join(map(str, combo))}", "k": kind}
                 for n, i in zip(owner, combo, strict=True):
                     fact[f"i_{n}"] = i
                 for slot in slots:
-                    term = slot.term
-                    value = (
-                        evaluate_cond(term, ctx, env)
-                        if isinstance(term, ir.Cond)
-                        else evaluate_term(term, ctx, env)
-                    )
+                    value = evaluate_term(slot.term, ctx, env)
                     encoded = encode(value)
                     if slot.boolean and not isinstance(encoded, bool):
                         encoded = None
@@ -160,8 +159,8 @@ def encode(value: Any) -> Any:
     if isinstance(value, str):
         return value
     if isinstance(value, Located):
-        scalar = _plain_scalar(value)
-        return scalar if isinstance(scalar, str) else None
+        inner = scalar(value)
+        return inner if isinstance(inner, str) else None
     return None
 
 

@@ -17,7 +17,8 @@ import attrs
 from ..rules import ir
 from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown, is_unknown, merge_unknown
-from .evaluate import Context, evaluate_cond, evaluate_term, items_of, kleene_and
+from .evaluate import Context, evaluate_cond, evaluate_term
+from .reading import items_of, kleene_and
 
 __all__ = [
     "Bound",
@@ -62,15 +63,32 @@ def bind(rule: CompiledRule, ctx: Context) -> Bound:
     collected: list[tuple[Any, ...]] = []
     unknown: list[Any] = []
     for _, term in rule.bindings:
-        value = evaluate_term(term, ctx, {})
-        if is_unknown(value):
-            unknown.append(value)
-            collected.append(())
-        elif value is None:
+        items = _collection(term, ctx)
+        if is_unknown(items):
+            unknown.append(items)
             collected.append(())
         else:
-            collected.append(tuple(items_of(value)))
+            collected.append(items)
     return Bound(names, tuple(collected), merge_unknown(unknown) if unknown else None)
+
+
+def _collection(term: ir.Term, ctx: Context) -> Any:
+    """The items *term* ranges over, or why they are unknown; once per context.
+
+    Many rules range over the same collection (every partner, every decision);
+    they then share its located items.
+    """
+    key = ctx.program.memo_key(term)
+    found = ctx.collections.get(key)
+    if found is None:
+        found = ctx.collections[key] = _items(evaluate_term(term, ctx, {}))
+    return found
+
+
+def _items(value: Any) -> Any:
+    if is_unknown(value):
+        return value
+    return () if value is None else tuple(items_of(value))
 
 
 def requirements(rule: CompiledRule, ctx: Context) -> tuple[str, ...] | None:
@@ -201,12 +219,19 @@ def _filter_each(
     """For each binding, the items its own conditions do not rule out, with their verdict."""
     survivors = []
     for position, name in enumerate(bound.names):
-        own = [cond for cond, deps in free if deps == {name}]
+        own = [ctx.program.cond(cond) for cond, deps in free if deps == {name}]
         kept: list[tuple[int, bool | Unknown]] = []
         for index, item in enumerate(bound.items[position]):
-            verdict = kleene_and(evaluate_cond(c, ctx, {name: item}) for c in own)
-            if verdict is not False:
-                kept.append((index, verdict))
+            env = {name: item}
+            unknown: list[Unknown] = []
+            for test in own:
+                result = test(ctx, env)
+                if result is False:
+                    break
+                if result is not True:
+                    unknown.append(result)
+            else:
+                kept.append((index, merge_unknown(unknown) if unknown else True))
         survivors.append(kept)
     return survivors
 

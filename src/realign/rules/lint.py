@@ -86,7 +86,7 @@ def never_true(conjuncts: Iterable[ir.Cond]) -> str | None:
             and isinstance(cond.left, ir.Const)
             and isinstance(cond.right, ir.Const)
         ):
-            from ..engine.evaluate import compare
+            from ..engine.reading import compare
 
             if compare(cond.op, cond.left.value, cond.right.value) is False:
                 return f"'{cond.text}' is always false"

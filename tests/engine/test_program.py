@@ -1,0 +1,176 @@
+"""The compiled evaluator: closures per node, memo keys shared by equal nodes, short cuts."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+import pluggy
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import realign
+from realign import FactSet, FactSource, get_plugin_manager
+from realign.engine.engine import functions_of, vocabulary_of
+from realign.engine.evaluate import Context, Program, _comparison, evaluate_cond, evaluate_term
+from realign.engine.reading import Check, compare
+from realign.rules import ir
+from realign.rules.functions import Function
+from realign.rules.lower import Lowerer
+from realign.rules.types import NUMBER
+from realign.rules.values import Unknown
+
+FACTS = """
+[assessment]
+id = "P-1"
+partnership_id = "p"
+as_of = 2024-03-31
+period = "2024-Q1"
+
+[partnership]
+id = "p"
+name = "P"
+type = "co_development"
+
+[[partners]]
+id = "a"
+name = "A"
+headcount = 10
+
+[[partners]]
+id = "b"
+name = "B"
+headcount = 30
+"""
+
+
+@pytest.fixture(scope="module")
+def pm() -> pluggy.PluginManager:
+    return get_plugin_manager(load_entrypoints=False)
+
+
+@pytest.fixture(scope="module")
+def facts(pm: pluggy.PluginManager) -> FactSet:
+    source = FactSource.from_text(FACTS, name="p.toml", format="toml")
+    return realign.load_facts(source, plugin_manager=pm)
+
+
+class Counting:
+    """A condition-language function that counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, value: Any) -> Any:
+        self.calls += 1
+        return value
+
+
+@pytest.fixture
+def counting() -> Counting:
+    return Counting()
+
+
+@pytest.fixture
+def lowerer(pm: pluggy.PluginManager, counting: Counting) -> Lowerer:
+    functions = dict(functions_of(pm))
+    functions["counted"] = Function(name="counted", params=(NUMBER,), returns=NUMBER, impl=counting)
+    return Lowerer(vocabulary_of(pm), functions, {}, {})
+
+
+def condition(lowerer: Lowerer, text: str) -> ir.Cond:
+    cond = lowerer.condition(text)
+    assert cond is not None, lowerer.issues
+    return cond
+
+
+def test_equal_nodes_from_different_rules_are_computed_once_per_context(
+    lowerer: Lowerer, facts: FactSet, counting: Counting
+) -> None:
+    # Two separately lowered conditions (as two rules, or a rule and its message, hold
+    # them): distinct objects, equal nodes.
+    first = condition(lowerer, "counted(sum(p.headcount for p in partners)) > 5")
+    second = condition(lowerer, "counted(sum(p.headcount for p in partners))  <  100")
+    assert first.left is not second.left
+    program = Program()
+    ctx = Context(facts, program=program)
+    assert evaluate_cond(first, ctx, {}) is True
+    assert evaluate_cond(second, ctx, {}) is True
+    assert counting.calls == 1
+    # A new context (the next stratum, the next assessment) computes it again.
+    assert evaluate_cond(second, Context(facts, program=program), {}) is True
+    assert counting.calls == 2
+
+
+def test_a_term_that_reads_a_binding_is_not_memoised(
+    lowerer: Lowerer, facts: FactSet, counting: Counting
+) -> None:
+    lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"x": NUMBER}).expression("counted(x)")
+    assert lowered is not None
+    term = lowered[0]
+    ctx = Context(facts)
+    assert [evaluate_term(term, ctx, {"x": v}) for v in (1, 2, 1)] == [1, 2, 1]
+    assert counting.calls == 3
+
+
+def test_a_traced_condition_without_bindings_repeats_its_checks(
+    lowerer: Lowerer, facts: FactSet, counting: Counting
+) -> None:
+    cond = condition(lowerer, "counted(len(partners)) == 2 and len(partners) > 1")
+    ctx = Context(facts)
+    traces: list[list[Check]] = [[], []]
+    for trace in traces:
+        assert evaluate_cond(cond, ctx, {}, trace) is True
+    assert traces[0] == traces[1]
+    assert [c.text for c in traces[0]] == ["counted(len(partners)) == 2", "len(partners) > 1"]
+    assert counting.calls == 1
+
+
+def test_an_unhashable_constant_gets_a_key_of_its_own() -> None:
+    program = Program()
+    listed = ir.Const([1, 2])
+    assert program.memo_key(listed) != program.memo_key(ir.Const([1, 2]))
+    assert program.memo_key(ir.Const(3)) == program.memo_key(ir.Const(3))
+
+
+def test_threads_compiling_one_program_get_one_closure_per_node(
+    lowerer: Lowerer, facts: FactSet
+) -> None:
+    cond = condition(lowerer, "len(partners) == 2")
+    program = Program()
+    seen: list[Any] = []
+    start = threading.Barrier(4)
+
+    def compile_it() -> None:
+        start.wait()
+        seen.append(program.cond(cond))
+
+    threads = [threading.Thread(target=compile_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(fn) for fn in seen}) == 1
+    assert seen[0](Context(facts, program=program), {}) is True
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "a", "b", "ab"]),
+    st.dates(date(2020, 1, 1), date(2020, 1, 5)),
+    st.just(Unknown(frozenset({"x is unknown"}))),
+)
+
+
+@given(
+    op=st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+    left=_VALUES,
+    right=_VALUES,
+)
+def test_the_short_cut_comparison_agrees_with_compare(op: str, left: Any, right: Any) -> None:
+    assert _comparison(op)(left, right) == compare(op, left, right)
