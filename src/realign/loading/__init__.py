@@ -13,6 +13,7 @@ from ..errors import FactError, Problem, format_path
 from ..model import Partnership
 from ._checks import check_partnership
 from ._convert import describe, issues_from, leaf_problem, make_converter, unknown_keys
+from ._fast import fast_partnership
 from .source import DEFAULT_MAX_BYTES, FactSource, Locator, RawFacts
 
 __all__ = [
@@ -81,6 +82,21 @@ def structure_partnership(
     raw: RawFacts, *, source: str, lenient: bool = False
 ) -> LoadedPartnership:
     """Validate parsed data into a :class:`Partnership`, reporting every problem at once."""
+    facts = fast_partnership(raw.data)
+    if facts is not None:
+        locator = raw.locator()
+        where = _describer(locator)
+        if not check_partnership(facts, failed_ids={}, where=where):
+            return LoadedPartnership(partnership=facts, source=source)
+    # Something is wrong, or unusual: the detailed path finds and locates every problem.
+    return _structure_detailed(raw, source=source, lenient=lenient)
+
+
+def _structure_detailed(raw: RawFacts, *, source: str, lenient: bool = False) -> LoadedPartnership:
+    """:func:`structure_partnership` without the fast path: the reference behaviour.
+
+    The fast path must always agree with this; tests compare the two directly.
+    """
     problems: list[Problem] = []
     data = raw.data
     for path, key, guess in unknown_keys(data, Partnership):

@@ -7,7 +7,7 @@ structured cleanly, so one bad record does not hide the problems of the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -110,46 +110,61 @@ def _show(key: object) -> str:
     return repr(key)
 
 
+def _distinct(keys: list[object]) -> bool:
+    """Whether no key but None repeats, so :func:`_duplicates` would find nothing.
+
+    A set answers that for a whole collection at once; the paths and the
+    first-seen table are only built for a collection that has a duplicate.
+    """
+    unique = set(keys)
+    if None in unique:
+        return len(unique) - 1 == sum(1 for key in keys if key is not None)
+    return len(unique) == len(keys)
+
+
 def _identity(ctx: _Context) -> Iterator[Issue]:
     f = ctx.facts
     for name in _ID_COLLECTIONS:
-        records = getattr(f, name)
-        yield from _duplicates(ctx, (((name, i, "id"), r.id) for i, r in enumerate(records)), "id")
+        ids: list[object] = [r.id for r in getattr(f, name)]
+        if not _distinct(ids):
+            keys = (((name, i, "id"), key) for i, key in enumerate(ids))
+            yield from _duplicates(ctx, keys, "id")
     for k, kpi in enumerate(f.kpis):
+        periods: list[object] = [p.period for p in kpi.series]
+        if not _distinct(periods):
+            yield from _duplicates(
+                ctx,
+                ((("kpis", k, "series", j, "period"), period) for j, period in enumerate(periods)),
+                f"period in the series of KPI {kpi.id!r}:",
+            )
+    surveys: list[object] = [(s.period, s.respondent_org) for s in f.pulse_surveys]
+    if not _distinct(surveys):
         yield from _duplicates(
             ctx,
-            ((("kpis", k, "series", j, "period"), p.period) for j, p in enumerate(kpi.series)),
-            f"period in the series of KPI {kpi.id!r}:",
+            ((("pulse_surveys", i), key) for i, key in enumerate(surveys)),
+            "pulse survey (period, respondent_org)",
         )
-    yield from _duplicates(
-        ctx,
-        (
-            (("pulse_surveys", i), (s.period, s.respondent_org))
-            for i, s in enumerate(f.pulse_surveys)
-        ),
-        "pulse survey (period, respondent_org)",
-    )
-    yield from _duplicates(
-        ctx,
-        (
-            (("resource_commitments", i), (r.partner, r.resource, r.period))
-            for i, r in enumerate(f.resource_commitments)
-        ),
-        "resource commitment (partner, resource, period)",
-    )
-    yield from _duplicates(
-        ctx,
-        ((("history", i, "period"), h.period) for i, h in enumerate(f.history)),
-        "history period",
-    )
-    yield from _duplicates(
-        ctx,
-        (
-            (("culture", "profiles", i), (p.partner, p.assessed.isoformat()))
-            for i, p in enumerate(f.culture.profiles)
-        ),
-        "culture profile (partner, assessed)",
-    )
+    commitments: list[object] = [(r.partner, r.resource, r.period) for r in f.resource_commitments]
+    if not _distinct(commitments):
+        yield from _duplicates(
+            ctx,
+            ((("resource_commitments", i), key) for i, key in enumerate(commitments)),
+            "resource commitment (partner, resource, period)",
+        )
+    history: list[object] = [h.period for h in f.history]
+    if not _distinct(history):
+        yield from _duplicates(
+            ctx,
+            ((("history", i, "period"), period) for i, period in enumerate(history)),
+            "history period",
+        )
+    profiles: list[object] = [(p.partner, p.assessed.isoformat()) for p in f.culture.profiles]
+    if not _distinct(profiles):
+        yield from _duplicates(
+            ctx,
+            ((("culture", "profiles", i), key) for i, key in enumerate(profiles)),
+            "culture profile (partner, assessed)",
+        )
 
 
 # --- references -----------------------------------------------------------------------
@@ -173,7 +188,23 @@ def _dangling(
     )
 
 
+class _Anything:
+    """Accepts every reference: what a collection that could not be read allows."""
+
+    def __contains__(self, _: object) -> bool:
+        return True
+
+
+def _accepted(known: frozenset[str] | None, *, joint: bool = False) -> Container[object]:
+    """Every value :func:`_dangling` lets pass: a valid reference then costs one lookup."""
+    if known is None:
+        return _Anything()
+    return known | ({None, JOINT} if joint else {None})
+
+
 def _references(ctx: _Context) -> Iterator[Issue]:
+    # Each reference is tested against its accepted set first; _dangling, which
+    # builds the issue, only runs for a reference that is really dangling.
     f = ctx.facts
     partners = ctx.ids("partners")
     objectives = ctx.ids("objectives")
@@ -181,6 +212,13 @@ def _references(ctx: _Context) -> Iterator[Issue]:
     signals = ctx.ids("market_signals")
     meetings = ctx.ids("meetings")
     linkable = ctx.ids("milestones", "escalations", "decisions")
+    ok_partner = _accepted(partners)
+    ok_owner = _accepted(partners, joint=True)
+    ok_objective = _accepted(objectives)
+    ok_kpi = _accepted(kpis)
+    ok_signal = _accepted(signals)
+    ok_meeting = _accepted(meetings)
+    ok_linkable = _accepted(linkable)
 
     if f.assessment.partnership_id != f.partnership.id:
         yield Issue(
@@ -192,58 +230,85 @@ def _references(ctx: _Context) -> Iterator[Issue]:
         )
     for i, obj in enumerate(f.objectives):
         for j, p in enumerate(obj.agreed_by):
-            yield from _dangling(("objectives", i, "agreed_by", j), p, partners, "partner")
+            if p not in ok_partner:
+                yield from _dangling(("objectives", i, "agreed_by", j), p, partners, "partner")
         for p in obj.priority:
-            yield from _dangling(("objectives", i, "priority", p), p, partners, "partner")
+            if p not in ok_partner:
+                yield from _dangling(("objectives", i, "priority", p), p, partners, "partner")
         for j, k in enumerate(obj.kpi_ids):
-            yield from _dangling(("objectives", i, "kpi_ids", j), k, kpis, "KPI")
+            if k not in ok_kpi:
+                yield from _dangling(("objectives", i, "kpi_ids", j), k, kpis, "KPI")
     committee = f.governance.steering_committee if f.governance else None
     for i, m in enumerate(committee.members if committee else ()):
-        path: Path = ("governance", "steering_committee", "members", i, "partner")
-        yield from _dangling(path, m.partner, partners, "partner")
+        if m.partner not in ok_partner:
+            path: Path = ("governance", "steering_committee", "members", i, "partner")
+            yield from _dangling(path, m.partner, partners, "partner")
     for i, mt in enumerate(f.meetings):
         for p in mt.exec_attendance:
-            yield from _dangling(("meetings", i, "exec_attendance", p), p, partners, "partner")
+            if p not in ok_partner:
+                yield from _dangling(("meetings", i, "exec_attendance", p), p, partners, "partner")
         for j, s in enumerate(mt.signals_discussed):
-            yield from _dangling(
-                ("meetings", i, "signals_discussed", j), s, signals, "market signal"
-            )
+            if s not in ok_signal:
+                path = ("meetings", i, "signals_discussed", j)
+                yield from _dangling(path, s, signals, "market signal")
     for i, a in enumerate(f.action_items):
-        yield from _dangling(("action_items", i, "meeting_id"), a.meeting_id, meetings, "meeting")
+        if a.meeting_id not in ok_meeting:
+            path = ("action_items", i, "meeting_id")
+            yield from _dangling(path, a.meeting_id, meetings, "meeting")
     for i, e in enumerate(f.escalations):
-        yield from _dangling(("escalations", i, "raised_by"), e.raised_by, partners, "partner")
+        if e.raised_by not in ok_partner:
+            path = ("escalations", i, "raised_by")
+            yield from _dangling(path, e.raised_by, partners, "partner")
     for i, r in enumerate(f.resource_commitments):
-        yield from _dangling(("resource_commitments", i, "partner"), r.partner, partners, "partner")
+        if r.partner not in ok_partner:
+            path = ("resource_commitments", i, "partner")
+            yield from _dangling(path, r.partner, partners, "partner")
     for i, ms in enumerate(f.milestones):
-        yield from _dangling(("milestones", i, "owner"), ms.owner, partners, "owner", joint=True)
+        if ms.owner not in ok_owner:
+            path = ("milestones", i, "owner")
+            yield from _dangling(path, ms.owner, partners, "owner", joint=True)
     for i, pr in enumerate(f.culture.profiles):
-        yield from _dangling(("culture", "profiles", i, "partner"), pr.partner, partners, "partner")
+        if pr.partner not in ok_partner:
+            path = ("culture", "profiles", i, "partner")
+            yield from _dangling(path, pr.partner, partners, "partner")
     for i, act in enumerate(f.culture.integration_activities):
         for p in act.participants:
-            path = ("culture", "integration_activities", i, "participants", p)
-            yield from _dangling(path, p, partners, "partner")
+            if p not in ok_partner:
+                path = ("culture", "integration_activities", i, "participants", p)
+                yield from _dangling(path, p, partners, "partner")
     for i, sig in enumerate(f.market_signals):
         for j, o in enumerate(sig.affects_objectives):
-            path = ("market_signals", i, "affects_objectives", j)
-            yield from _dangling(path, o, objectives, "objective")
+            if o not in ok_objective:
+                path = ("market_signals", i, "affects_objectives", j)
+                yield from _dangling(path, o, objectives, "objective")
     for i, asm in enumerate(f.assumptions):
         for j, o in enumerate(asm.objectives):
-            yield from _dangling(("assumptions", i, "objectives", j), o, objectives, "objective")
+            if o not in ok_objective:
+                path = ("assumptions", i, "objectives", j)
+                yield from _dangling(path, o, objectives, "objective")
     for i, kpi in enumerate(f.kpis):
-        yield from _dangling(("kpis", i, "owner"), kpi.owner, partners, "owner", joint=True)
+        if kpi.owner not in ok_owner:
+            yield from _dangling(("kpis", i, "owner"), kpi.owner, partners, "owner", joint=True)
     for i, ps in enumerate(f.pulse_surveys):
-        path = ("pulse_surveys", i, "respondent_org")
-        yield from _dangling(path, ps.respondent_org, partners, "partner")
+        if ps.respondent_org not in ok_partner:
+            path = ("pulse_surveys", i, "respondent_org")
+            yield from _dangling(path, ps.respondent_org, partners, "partner")
     for i, hc in enumerate(f.health_checks):
         for p in hc.scores:
-            yield from _dangling(("health_checks", i, "scores", p), p, partners, "partner")
+            if p not in ok_partner:
+                yield from _dangling(("health_checks", i, "scores", p), p, partners, "partner")
     for i, fc in enumerate(f.feedback_channels):
         for j, p in enumerate(fc.open_to):
-            yield from _dangling(("feedback_channels", i, "open_to", j), p, partners, "partner")
+            if p not in ok_partner:
+                path = ("feedback_channels", i, "open_to", j)
+                yield from _dangling(path, p, partners, "partner")
     for i, le in enumerate(f.learning_log):
-        yield from _dangling(("learning_log", i, "author_org"), le.author_org, partners, "partner")
-        path = ("learning_log", i, "linked_to")
-        yield from _dangling(path, le.linked_to, linkable, "milestone, escalation or decision")
+        if le.author_org not in ok_partner:
+            path = ("learning_log", i, "author_org")
+            yield from _dangling(path, le.author_org, partners, "partner")
+        if le.linked_to not in ok_linkable:
+            path = ("learning_log", i, "linked_to")
+            yield from _dangling(path, le.linked_to, linkable, "milestone, escalation or decision")
 
 
 # --- dates ----------------------------------------------------------------------------

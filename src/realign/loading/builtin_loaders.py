@@ -165,11 +165,14 @@ def _load_json(source: FactSource) -> RawFacts:
 
     def build_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         # json keeps the last of two equal keys without a word; TOML refuses them.
-        obj: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in obj:
-                duplicated.append((id(obj), key))
-            obj[key] = value
+        # dict() keeps the first position and the last value of a repeated key.
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    duplicated.append((id(obj), key))
+                seen.add(key)
         return obj
 
     try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, NewType
@@ -52,6 +54,12 @@ Amount = NewType("Amount", float)
 Score = NewType("Score", float)
 
 
+#: Ints within this magnitude convert to a float exactly enough for every bound;
+#: larger ones take the general path, which reports them as the loader expects.
+_INT_LIMIT = 2**1000
+_FLOAT_MAX = sys.float_info.max
+
+
 @attrs.frozen
 class Bound:
     """What a constrained scalar accepts, and how to say so in an error."""
@@ -61,8 +69,26 @@ class Bound:
     low: float | None = None
     high: float | None = None
     pattern: re.Pattern[str] | None = None
+    # Every model object and every loaded value passes through accepts(), so the
+    # test is specialised once per bound rather than re-deciding its shape per call.
+    _test: Callable[[object], bool] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_test", self._specialise())
+
+    # Pickled without the specialised test (a closure), which is rebuilt on load.
+    def __getstate__(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in attrs.fields(Bound) if f.init}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__attrs_post_init__()
 
     def accepts(self, value: object) -> bool:
+        return self._test(value)
+
+    def _general(self, value: object) -> bool:
         if self.pattern is not None:
             return isinstance(value, str) and self.pattern.fullmatch(value) is not None
         if not isinstance(value, int | float) or isinstance(value, bool):
@@ -72,6 +98,30 @@ class Bound:
         if self.low is not None and value < self.low:
             return False
         return self.high is None or value <= self.high
+
+    def _specialise(self) -> Callable[[object], bool]:
+        general = self._general
+        if self.pattern is not None:
+            match = self.pattern.fullmatch
+            return lambda value: isinstance(value, str) and match(value) is not None
+        low = -_FLOAT_MAX if self.low is None else self.low
+        high = _FLOAT_MAX if self.high is None else self.high
+        if self.base is int:
+
+            def whole(value: object) -> bool:
+                if type(value) is int and -_INT_LIMIT <= value <= _INT_LIMIT:
+                    return low <= value <= high
+                return False if type(value) is float else general(value)
+
+            return whole
+
+        def number(value: object) -> bool:
+            # NaN and the infinities fail the comparisons, as they fail isfinite.
+            if type(value) is float or (type(value) is int and -_INT_LIMIT <= value <= _INT_LIMIT):
+                return low <= value <= high
+            return general(value)
+
+        return number
 
 
 BOUNDS: Mapping[object, Bound] = {
@@ -107,24 +157,51 @@ def _fail(attribute: attrs.Attribute[Any], value: object, expected: str) -> None
     raise ValueError(msg)
 
 
+#: What each validator made here checks: ("one" | "items" | "values", kind). The
+#: loader's fast path reads it to know which validators its own checks already imply.
+_VALIDATED: weakref.WeakKeyDictionary[Callable[..., None], tuple[str, object]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def scale_of(validator: object) -> tuple[str, object] | None:
+    """For a validator made by this module: what it checks, as (shape, kind); else None.
+
+    The shape is "one" (:func:`bounded`), "items" (:func:`bounded_items`) or
+    "values" (:func:`bounded_values`).
+    """
+    if not callable(validator):
+        return None
+    try:
+        return _VALIDATED.get(validator)
+    except TypeError:  # not weakly referenceable, so not one of ours
+        return None
+
+
 def bounded(kind: object) -> Callable[[Any, attrs.Attribute[Any], object], None]:
     """An attrs validator for a scalar of *kind*; None passes (it means unknown)."""
+    bound = BOUNDS[kind]
+    accepts = bound.accepts
 
     def validate(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None and (expected := problem_with(kind, value)):
-            _fail(attribute, value, expected)
+        if value is not None and not accepts(value):
+            _fail(attribute, value, bound.expected)
 
+    _VALIDATED[validate] = ("one", kind)
     return validate
 
 
 def bounded_items(kind: object) -> Callable[[Any, attrs.Attribute[Any], Iterable[object]], None]:
     """An attrs validator for a sequence whose every item is a *kind*."""
+    bound = BOUNDS[kind]
+    accepts = bound.accepts
 
     def validate(_: Any, attribute: attrs.Attribute[Any], values: Iterable[object]) -> None:
         for value in values:
-            if expected := problem_with(kind, value):
-                _fail(attribute, value, expected)
+            if not accepts(value):
+                _fail(attribute, value, bound.expected)
 
+    _VALIDATED[validate] = ("items", kind)
     return validate
 
 
@@ -132,12 +209,15 @@ def bounded_values(
     kind: object,
 ) -> Callable[[Any, attrs.Attribute[Any], Mapping[object, object]], None]:
     """An attrs validator for a mapping whose every value is a *kind*."""
+    bound = BOUNDS[kind]
+    accepts = bound.accepts
 
     def validate(_: Any, attribute: attrs.Attribute[Any], mapping: Mapping[object, object]) -> None:
         for value in mapping.values():
-            if expected := problem_with(kind, value):
-                _fail(attribute, value, expected)
+            if not accepts(value):
+                _fail(attribute, value, bound.expected)
 
+    _VALIDATED[validate] = ("values", kind)
     return validate
 
 
