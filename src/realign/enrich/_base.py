@@ -7,12 +7,12 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from ..model import MeetingType, PulseSurvey
 from ..model.scales import Identifier
 from ..rules.values import Unknown
-from .factset import DerivedFact, FactSet
+from .factset import DerivedFact, FactSet, derived_fact
 
 __all__ = [
     "EXEC_MEETINGS",
@@ -36,6 +36,19 @@ GRACE_DAYS = 14
 EXEC_MEETINGS = (MeetingType.STEERING_COMMITTEE, MeetingType.STRATEGY_SYNC)
 
 _NO_FRACTION = 2.0**53
+_MOST_PLACES = 12
+_UNSET = object()
+
+
+class _Quanta(dict[int, Decimal]):
+    """``10**-places`` as a Decimal, made once per number of places."""
+
+    def __missing__(self, places: int) -> Decimal:
+        quantum = self[places] = Decimal(1).scaleb(-places)
+        return quantum
+
+
+_QUANTA = _Quanta()
 
 
 def round_half_away(value: float, places: int = 2) -> float:
@@ -43,8 +56,18 @@ def round_half_away(value: float, places: int = 2) -> float:
     if not math.isfinite(value) or abs(value) >= _NO_FRACTION:
         # Beyond 2**53 a float has no fractional digits left to round.
         return value
-    quantum = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    kind: type[Any] = type(value)
+    # Below 2**53 and to at most 12 places, quantizing never exceeds the 28 digits of
+    # the default decimal context, so these shortcuts give what the Decimal would.
+    shortcut = 0 <= places <= _MOST_PLACES
+    if shortcut and kind is int:
+        # No fraction to round: quantizing only makes it a float.
+        return float(value)
+    text = repr(value)
+    # No more decimals than asked for: quantizing gives the same float back.
+    if shortcut and kind is float and "e" not in text and len(text) - text.index(".") <= places + 1:
+        return value
+    return float(Decimal(text).quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
 
 
 def unknown_value(reason: str) -> Unknown:
@@ -73,13 +96,14 @@ def spread(values: Mapping[Any, float | None], partners: Iterable[str]) -> tuple
     Returns (gap, "") when every partner has a value, else (None, why not).
     """
     wanted = sorted(partners)
-    missing = [p for p in wanted if values.get(p) is None]
-    if missing:
+    present = [values.get(p) for p in wanted]
+    if None in present:
+        missing = [p for p, v in zip(wanted, present, strict=True) if v is None]
         return None, f"no value for {', '.join(missing)}"
-    present = [v for p in wanted if (v := values[p]) is not None]
     if len(present) < 2:
         return None, "fewer than two partners"
-    return round_half_away(max(present) - min(present)), ""
+    known = cast("list[float]", present)
+    return round_half_away(max(known) - min(known)), ""
 
 
 class Collector:
@@ -97,6 +121,14 @@ class Collector:
             sorted(p.id for p in facts.partnership.partners)
         )
         self.out: list[DerivedFact] = []
+        # Asked once or more for every fact added: bound once, past FactSet's own method.
+        index = facts._unknown_index
+        self._reason_unknown = index.reason
+        # The top-level keys with something unknown under them: a path under
+        # any other key is known, which is seen without asking.
+        self._unknown_heads = index.by_head
+        # The same needs come back for many facts of one area: their gap, once.
+        self._gaps: dict[tuple[str, ...], str | None] = {}
 
     def age(self, day: date) -> int:
         return (self.as_of - day).days
@@ -115,10 +147,18 @@ class Collector:
 
     def gap(self, *paths: str) -> str | None:
         """The reason the first unknown of *paths* is unknown, phrased for a report."""
+        remembered = self._gaps.get(paths, _UNSET)
+        if remembered is not _UNSET:
+            return cast("str | None", remembered)
+        gap = self._gaps[paths] = self._first_gap(paths)
+        return gap
+
+    def _first_gap(self, paths: Iterable[str]) -> str | None:
         for path in paths:
-            reason = self.facts.reason_unknown(path)
-            if reason is not None:
-                return f"{path} is unknown ({reason})"
+            if path.partition(".")[0].partition("[")[0] in self._unknown_heads:
+                reason = self._reason_unknown(path)
+                if reason is not None:
+                    return f"{path} is unknown ({reason})"
         return None
 
     def add(
@@ -131,33 +171,32 @@ class Collector:
         needs: Iterable[str] = (),
     ) -> None:
         """Record a derived fact, or its being unknown when a stated fact it *needs* is."""
-        sources = list(sources)
-        if reason := self.gap(*needs):
-            self.unknown(name, description, reason, sources)
-            return
+        if needs:
+            gap: str | None
+            if type(needs) is tuple:
+                # Written once in the code, so it comes back: the gap is remembered.
+                remembered = self._gaps.get(needs, _UNSET)
+                gap = self.gap(*needs) if remembered is _UNSET else cast("str | None", remembered)
+            else:
+                gap = self._first_gap(needs)
+            if gap is not None:
+                self.unknown(name, description, gap, sources)
+                return
         if isinstance(value, float) and not math.isfinite(value):
             self.unknown(name, description, "too large to compute", sources)
             return
-        self.out.append(
-            DerivedFact(
-                name=name,
-                value=value,
-                sources=tuple(dict.fromkeys(sources)),
-                description=description,
-            )
-        )
+        # Most facts have a single source, in a list: nothing to deduplicate.
+        if type(sources) is list and len(sources) < 2:
+            distinct = tuple(sources)
+        else:
+            distinct = tuple(dict.fromkeys(sources))
+        self.out.append(derived_fact(name, value, distinct, description, None))
 
     def unknown(
         self, name: str, description: str, reason: str, sources: Iterable[str] = ()
     ) -> None:
-        self.out.append(
-            DerivedFact(
-                name=name,
-                sources=tuple(dict.fromkeys(sources)),
-                description=description,
-                unknown=reason,
-            )
-        )
+        distinct = tuple(dict.fromkeys(sources))
+        self.out.append(derived_fact(name, None, distinct, description, reason))
 
     def undetermined(
         self, name: str, description: str, keys: Iterable[str], sources: Iterable[str]

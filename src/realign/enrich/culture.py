@@ -4,13 +4,17 @@ integration programme (the CUL rules)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from ..hookspecs import hookimpl
 from ..model import ActivityStatus, CultureDimension, CultureProfile
-from ._base import Collector, Y, spread
+from ._base import Collector, Y, round_half_away
 from .factset import DerivedFact, FactSet
 
 __all__ = ["realign_enrich_facts"]
+
+#: Iterating an Enum class runs Python code per member: done once here.
+_CULTURE_DIMENSIONS = tuple(CultureDimension)
 
 
 @hookimpl(tryfirst=True)
@@ -70,13 +74,15 @@ def _profiles(c: Collector) -> None:
         c.unknown("culture.gaps", description, reason, sources)
         return
     gaps: dict[str, float] = {}
-    for dimension in CultureDimension:
-        scores = {
-            partner: profile.scores.get(dimension) for partner, (_, profile) in latest.items()
-        }
-        gap, _ = spread(scores, c.partner_ids)
-        if gap is not None:
-            gaps[str(dimension)] = gap
+    if not missing:
+        # spread() per dimension, unrolled (this runs for a dozen dimensions): with a
+        # profile for every partner, a gap needs every one of them to score it.
+        scores = [latest[partner][1].scores for partner in c.partner_ids]
+        for dimension in _CULTURE_DIMENSIONS:
+            values = [scored.get(dimension) for scored in scores]
+            if None not in values and len(values) >= 2:
+                known = cast("list[float]", values)
+                gaps[str(dimension)] = round_half_away(max(known) - min(known))
     c.add(
         "culture.gaps",
         gaps,

@@ -12,6 +12,9 @@ from .factset import DerivedFact, FactSet
 
 __all__ = ["realign_enrich_facts"]
 
+#: Iterating an Enum class runs Python code per member: done once here.
+_AGENDA_ITEMS = tuple(AgendaItem)
+
 
 @hookimpl(tryfirst=True)
 def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
@@ -175,7 +178,7 @@ def _strategy_syncs(c: Collector) -> None:
         covered = set(c.p.meetings[last[2]].agenda_items)
         c.add(
             name,
-            [str(a) for a in AgendaItem if a not in covered],
+            [str(a) for a in _AGENDA_ITEMS if a not in covered],
             [f"meetings[{last[2]}].agenda_items"],
             description,
             needs=("meetings.agenda_items",),

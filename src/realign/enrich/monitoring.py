@@ -18,6 +18,11 @@ __all__ = ["kpi_rag", "pulse_composite", "realign_enrich_facts"]
 #: Amber band around a KPI target (DOMAIN §1.4): within 10% on the wrong side.
 AMBER_TOLERANCE = Decimal("0.10")
 
+# Iterating an Enum class runs Python code per member; these are iterated per record.
+_PULSE_ITEMS = tuple(PulseItem)
+_PULSE_ITEMS_BY_NAME = tuple(sorted(PulseItem, key=str))
+_HEALTH_DIMENSIONS = tuple(HealthDimension)
+
 
 @hookimpl(tryfirst=True)
 def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
@@ -31,8 +36,8 @@ def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
 
 def pulse_composite(survey: PulseSurvey) -> float | None:
     """Mean of the six item means, rounded to 2 places; None unless all six are given."""
-    values = [v for item in PulseItem if (v := survey.items.get(item)) is not None]
-    if len(values) < len(PulseItem):
+    values = [v for item in _PULSE_ITEMS if (v := survey.items.get(item)) is not None]
+    if len(values) < len(_PULSE_ITEMS):
         return None
     return round_half_away(sum(values) / len(values))
 
@@ -41,6 +46,14 @@ def kpi_rag(direction: Direction, point: KpiPoint) -> str | None:
     """Green, amber or red for one period (DOMAIN §1.4); None without target and actual."""
     if point.target is None or point.actual is None:
         return None
+    kind = type(point.target)
+    if kind is type(point.actual) and kind in (float, int):
+        # Two floats (or two ints) compare as their decimal forms do: green needs no Decimal.
+        if direction is Direction.HIGHER_BETTER:
+            if point.actual >= point.target:
+                return "green"
+        elif point.actual <= point.target:
+            return "green"
     # Decimal, so that an actual of exactly 90% of the target (1.98 of 2.2) is amber:
     # in binary floating point 0.9 * 2.2 is 1.9800000000000002.
     target, actual = Decimal(repr(point.target)), Decimal(repr(point.actual))
@@ -61,14 +74,14 @@ def _wave(survey: PulseSurvey) -> str:
 def _items_reason(c: Collector, path: str, survey: PulseSurvey) -> str:
     if (gap := c.facts.reason_unknown(f"{path}.items")) is not None:
         return f"items: {gap}"
-    missing = [str(item) for item in PulseItem if item not in survey.items]
+    missing = [str(item) for item in _PULSE_ITEMS if item not in survey.items]
     return f"items not stated: {', '.join(missing)}"
 
 
-def _composite_or_unknown(c: Collector, path: str, survey: PulseSurvey) -> float | Unknown:
-    composite = pulse_composite(survey)
+def _composite_or_unknown(
+    survey: PulseSurvey, composite: float | None, reason: str
+) -> float | Unknown:
     if composite is None:
-        reason = _items_reason(c, path, survey)
         return unknown_value(f"the composite of {_wave(survey)} is unknown ({reason})")
     return composite
 
@@ -80,7 +93,7 @@ def _latest_wave(
     wave = _wave(survey)
     gap = c.facts.reason_unknown(f"{path}.items")
     items: dict[str, object] = {}
-    for item in sorted(PulseItem, key=str):
+    for item in _PULSE_ITEMS_BY_NAME:
         value = survey.items.get(item)
         if value is None:
             why = gap or "not stated in the fact file"
@@ -110,10 +123,13 @@ def _latest_wave(
 
 def _pulses(c: Collector) -> None:
     waves: dict[str, list[tuple[int, PulseSurvey]]] = defaultdict(list)
+    # Per wave, its composite, or why it has none: the series below use them again.
+    composites_of: list[tuple[float | None, str]] = []
     for i, survey in enumerate(c.p.pulse_surveys):
         path = f"pulse_surveys[{i}]"
         composite = pulse_composite(survey)
         description = "mean of the six pulse items, 2 dp"
+        reason = ""
         if composite is None:
             reason = _items_reason(c, path, survey)
             c.unknown(f"{path}.composite", description, reason, [f"{path}.items"])
@@ -127,6 +143,7 @@ def _pulses(c: Collector) -> None:
             needs=[f"{path}.responses", f"{path}.invited"],
         )
         waves[survey.respondent_org].append((i, survey))
+        composites_of.append((composite, reason))
     latest: dict[str, dict[str, object]] = {}
     composites: dict[str, list[float | Unknown]] = {}
     change: dict[str, float | Unknown] = {}
@@ -134,7 +151,7 @@ def _pulses(c: Collector) -> None:
     for org in sorted(waves):
         ordered = sorted(waves[org], key=lambda w: (w[1].date, w[1].period))
         sources.extend(f"pulse_surveys[{j}]" for j, _ in ordered)
-        series = [_composite_or_unknown(c, f"pulse_surveys[{j}]", s) for j, s in ordered]
+        series = [_composite_or_unknown(s, *composites_of[j]) for j, s in ordered]
         composites[org] = series
         last_index, last = ordered[-1]
         latest[org] = _latest_wave(c, f"pulse_surveys[{last_index}]", last, series[-1])
@@ -325,7 +342,7 @@ def _kpi_change(c: Collector, k: int, kpi: Kpi, points: list[KpiPoint]) -> None:
 
 
 def _health_checks(c: Collector) -> None:
-    summaries: list[tuple[tuple[str, str], dict[str, object]]] = []
+    summaries: list[tuple[str, dict[str, object]]] = []
     for i, check in enumerate(c.p.health_checks):
         path = f"health_checks[{i}]"
         label = f"the health check of {check.date}"
@@ -377,9 +394,8 @@ def _health_checks(c: Collector) -> None:
             ),
             "actions_done_share": share,
         }
-        # Ties on the date are broken by content, never by position in the file.
-        summaries.append(((check.date.isoformat(), repr(_stable(summary))), summary))
-    latest = max(summaries, key=lambda item: item[0])[1] if summaries else None
+        summaries.append((check.date.isoformat(), summary))
+    latest = _latest_summary(summaries)
     c.add(
         "health_checks.latest",
         latest,
@@ -388,6 +404,21 @@ def _health_checks(c: Collector) -> None:
         "it does not say)",
         needs=("health_checks",),
     )
+
+
+def _latest_summary(summaries: list[tuple[str, dict[str, object]]]) -> dict[str, object] | None:
+    """The summary of the latest check, or None without checks.
+
+    Ties on the date are broken by content, never by position in the file; the
+    content is only put in order when there is a tie.
+    """
+    if not summaries:
+        return None
+    last = max(day for day, _ in summaries)
+    tied = [summary for day, summary in summaries if day == last]
+    if len(tied) == 1:
+        return tied[0]
+    return max(tied, key=lambda summary: repr(_stable(summary)))
 
 
 def _stable(value: object) -> object:
@@ -407,7 +438,7 @@ def _perception_gaps(
     gaps: dict[str, float | Unknown] = {}
     reasons: set[str] = set()
     not_rated = c.facts.reason_unknown(f"{path}.scores")
-    for dimension in HealthDimension:
+    for dimension in _HEALTH_DIMENSIONS:
         scores = {partner: ratings.get(dimension) for partner, ratings in check.scores.items()}
         gap, why = spread(scores, c.partner_ids)
         if gap is None:
