@@ -517,6 +517,8 @@ class Engine:
     def _severity(
         self, rule: CompiledRule, ctx: Context, env: Mapping[str, Any], matches: int
     ) -> str:
+        if not rule.severity_if:
+            return rule.severity
         scope = {**env, "matches": matches}
         for cond, severity in rule.severity_if:
             if evaluate_cond(cond, ctx, scope) is True:
