@@ -41,11 +41,9 @@ from .outcome import (
     Bound,
     Candidates,
     RuleOutcome,
-    bind,
     conclude,
     fired_map,
     prefilter,
-    python_outcome,
     when_reads,
 )
 from .reading import MAYBE, Located, Trace, plain
@@ -330,13 +328,13 @@ class Engine:
                     findings=tuple(finding_facts),
                     program=self._program,
                 )
-                bounds = {rule.id: bind(rule, ctx) for rule in rules}
+                # The items of the rules that reach combinations, filled in by matching:
+                # a rule decided by its requirements never binds its collections.
+                bounds: dict[str, Bound] = {}
                 if sessions:
                     decided = self._match(sessions, rules, bounds, ctx, diagnostics)
                 else:
-                    decided = {
-                        rule.id: python_outcome(rule, ctx, self._reads[rule.id]) for rule in rules
-                    }
+                    decided = self._evaluate(rules, bounds, ctx)
                 clock.lap("match")
                 emitted: list[DerivedFact] = []
                 for rule in rules:
@@ -348,7 +346,7 @@ class Engine:
                         finding_facts.append(finding.as_fact())
                     elif outcome.status == "not_evaluable":
                         finding_facts.append(maybe_finding(rule))
-                    emitted.extend(self._emit(rule, outcome, bounds[rule.id], ctx))
+                    emitted.extend(self._emit(rule, outcome, bounds.get(rule.id), ctx))
                 if emitted:
                     derived = {**facts.derived, **{d.name: d for d in emitted}}
                     facts = attrs.evolve(facts, derived=dict(sorted(derived.items())))
@@ -414,11 +412,24 @@ class Engine:
             catalog_version=model.catalog_version,
         )
 
+    def _evaluate(
+        self, rules: Sequence[CompiledRule], bounds: dict[str, Bound], ctx: Context
+    ) -> dict[str, RuleOutcome]:
+        """Each rule's outcome on the Python evaluator alone."""
+        out: dict[str, RuleOutcome] = {}
+        for rule in rules:
+            stage = prefilter(rule, ctx, self._reads[rule.id])
+            if isinstance(stage, Candidates):
+                bounds[rule.id] = stage.bound
+                stage = conclude(rule, ctx, stage)
+            out[rule.id] = stage
+        return out
+
     def _match(
         self,
         sessions: Sequence[Any],
         rules: Sequence[CompiledRule],
-        bounds: Mapping[str, Bound],
+        bounds: dict[str, Bound],
         ctx: Context,
         diagnostics: list[str],
     ) -> dict[str, RuleOutcome]:
@@ -427,7 +438,7 @@ class Engine:
         out: dict[str, RuleOutcome] = {}
         candidates: dict[str, Candidates] = {}
         for rule in rules:
-            stage = prefilter(rule, ctx, self._reads[rule.id], bounds[rule.id])
+            stage = prefilter(rule, ctx, self._reads[rule.id])
             if isinstance(stage, RuleOutcome):
                 # Decided before any combination: a requirement failed, a rule-wide
                 # condition is false, or a binding has no item left. No fact could
@@ -435,6 +446,7 @@ class Engine:
                 out[rule.id] = stage
                 continue
             candidates[rule.id] = stage
+            bounds[rule.id] = stage.bound
             built, saw_unknown = self._matches[rule.id].facts(ctx, stage.bound, stage.indices())
             facts[self._chunk_of[rule.id]].extend(built)
             if saw_unknown:
@@ -535,12 +547,13 @@ class Engine:
         return "".join(parts)
 
     def _emit(
-        self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context
+        self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound | None, ctx: Context
     ) -> list[DerivedFact]:
         out = []
         for name, term in rule.emit:
             description = f"emitted by rule {rule.id}"
             if outcome.status == "fired":
+                assert bound is not None  # a rule fires only after binding its collections
                 value = evaluate_term(term, ctx, bound.env(ordered(outcome.matches, bound)[0]))
                 if is_unknown(value):
                     out.append(
