@@ -457,9 +457,7 @@ class Engine:
         combos: dict[str, set[tuple[int, ...]]] = {}
         for name, message in firings:
             compiled = self._by_name[name]
-            names = bounds[compiled.rule.id].names
-            alias_of = compiled.aliases
-            combo = tuple(int(message[alias_of[n]][f"i_{n}"]) for n in names)
+            combo = tuple(int(message[alias][field]) for alias, field in compiled.index_fields)
             combos.setdefault(compiled.rule.id, set()).add(combo)
         for rule in rules:
             if rule.id in out:

@@ -27,6 +27,8 @@ from ..rules import ir
 from ..rules.values import Unknown, is_unknown, merge_unknown
 from .reading import (
     _ABSENT,
+    _ENUM,
+    _HOW,
     _PLAIN,
     _RECORD_KINDS,
     MAYBE,
@@ -258,13 +260,21 @@ def _get(node: ir.Get, program: Program) -> TermFn:
     name = node.name
 
     def field(obj: Any, ctx: Context) -> Any:
-        # The hot path, inlined: a plain field of a stated record needs no path.
+        # The hot paths, inlined: a plain or enumerated field of a stated record needs
+        # no path, and a derived fact of a record is found by its path at once.
         if type(obj) is Located:
             inner = obj.value
             if _RECORD_KINDS.get(type(inner)):
                 value = getattr(inner, name, _ABSENT)
-                if type(value) in _PLAIN:
+                kind = type(value)
+                if kind in _PLAIN:
                     return value
+                if value is _ABSENT:
+                    path = f"{obj.path}.{name}"
+                    if path in ctx.facts.derived:
+                        return ctx.derived(path)
+                elif _HOW.get(kind) is _ENUM:
+                    return value.value  # type: ignore[attr-defined]
         return read_field(obj, name, ctx)
 
     if type(node.obj) is ir.Var:

@@ -104,6 +104,11 @@ class CompiledMatch:
         return out, saw_unknown
 
     @functools.cached_property
+    def index_fields(self) -> tuple[tuple[str, str], ...]:
+        """Where a firing holds each binding's item index: (alias, field), in binding order."""
+        return tuple((self.aliases[name], f"i_{name}") for name, _ in self.rule.bindings)
+
+    @functools.cached_property
     def layouts(self) -> tuple[tuple[tuple[str, ...], str, tuple[Slot, ...]], ...]:
         """Each fact kind the rule needs, with its kind name and slots."""
         return tuple(
