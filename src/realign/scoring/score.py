@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +136,73 @@ class PlanItem:
         }
 
 
+#: PlanItem's fields in the order _new_plan_item takes them
+_PLAN_FIELDS = (
+    "action",
+    "title",
+    "priority",
+    "rank",
+    "horizon_days",
+    "because",
+    "effort",
+    "phase",
+    "owner",
+    "tier",
+)
+
+
+def _plan_item_builder() -> Callable[..., PlanItem]:
+    """A positional PlanItem constructor that fills the slots directly.
+
+    A plan has a score of items, and attrs' keyword __init__ of a frozen class is half
+    their cost. The shortcut holds only while every field is stored as given, so it is
+    taken only then (tests/scoring/test_score_fast.py checks it against __init__).
+    """
+    fields = attrs.fields(PlanItem)
+    plain = (
+        tuple(f.name for f in fields) == _PLAN_FIELDS
+        and all(f.validator is None and f.converter is None for f in fields)
+        and not hasattr(PlanItem, "__attrs_pre_init__")
+        and not hasattr(PlanItem, "__attrs_post_init__")
+    )
+    if not plain:
+        return lambda *values: PlanItem(**dict(zip(_PLAN_FIELDS, values, strict=True)))
+    new = object.__new__
+    (action_, title_, priority_, rank_, horizon_, because_, effort_, phase_, owner_, tier_) = (
+        PlanItem.__dict__[name].__set__ for name in _PLAN_FIELDS
+    )
+
+    def build(
+        action: str,
+        title: str,
+        priority: str,
+        rank: int,
+        horizon_days: int | None,
+        because: tuple[str, ...],
+        effort: str | None,
+        phase: str | None,
+        owner: str,
+        tier: str,
+    ) -> PlanItem:
+        item = new(PlanItem)
+        action_(item, action)
+        title_(item, title)
+        priority_(item, priority)
+        rank_(item, rank)
+        horizon_(item, horizon_days)
+        because_(item, because)
+        effort_(item, effort)
+        phase_(item, phase)
+        owner_(item, owner)
+        tier_(item, tier)
+        return item
+
+    return build
+
+
+_new_plan_item = _plan_item_builder()
+
+
 @attrs.frozen(kw_only=True)
 class Scores:
     areas: Mapping[str, AreaScore]
@@ -162,9 +230,32 @@ def score(
     not comparable with history, so no trend is given.
     """
     diagnostics: list[str] = []
-    series = _history(history, model, period, diagnostics)
-    areas = _areas(findings, not_evaluable, passed, rule_areas, model, series)
-    overall = _overall(areas, findings, model, series)
+    series = _history(history, model, period, diagnostics) if history else []
+    # One pass over the findings serves the area scores, the overall and the plan.
+    by_area: dict[str, list[str]] = {}
+    # action -> [-highest severity rank, -triggering findings, action, their rules]: the
+    # first three are the ranking, and sort as they stand since actions are unique
+    because: dict[str, list[Any]] = {}
+    for finding in findings:
+        severity = finding.severity
+        severities = by_area.get(finding.area)
+        if severities is None:
+            by_area[finding.area] = [severity]
+        else:
+            severities.append(severity)
+        if finding.actions:
+            rank = -_RANK[severity]
+            for action in finding.actions:
+                entry = because.get(action)
+                if entry is None:
+                    because[action] = [rank, -1, action, {finding.rule}]
+                else:
+                    if rank < entry[0]:
+                        entry[0] = rank
+                    entry[1] -= 1
+                    entry[3].add(finding.rule)
+    areas, unrounded = _areas(not_evaluable, rule_areas, model, series, by_area)
+    overall = _overall(areas, unrounded, model, series)
     if not compare_history:
         # Scores of part of a catalog against history of all of it would fake drift.
         areas = {name: attrs.evolve(area, trend=None) for name, area in areas.items()}
@@ -173,12 +264,13 @@ def score(
             "only part of the catalog ran (select or ignore), so no trend is given: "
             "its scores cannot be compared with the history of the whole catalog"
         ]
-    fired = {f.rule for f in findings}
     elsewhere: list[str] = []
     gaps: list[str] = []
-    for item in not_evaluable:
-        match = _SEE.search(item.reason)
-        (elsewhere if match and match.group(1) in fired else gaps).append(item.rule)
+    if not_evaluable:
+        fired = {f.rule for f in findings}
+        for item in not_evaluable:
+            match = _SEE.search(item.reason)
+            (elsewhere if match and match.group(1) in fired else gaps).append(item.rule)
     evaluated = len(findings) + len(passed)
     coverage = Coverage(
         rules=len(rule_areas),
@@ -191,7 +283,7 @@ def score(
         areas=areas,
         overall=overall,
         coverage=coverage,
-        plan=_plan(findings, actions, model, list(rule_areas)),
+        plan=_plan(because, actions, model, rule_areas),
         diagnostics=tuple(diagnostics),
     )
 
@@ -249,133 +341,163 @@ def _history(
     return kept
 
 
+@attrs.frozen
+class _Layout:
+    """What scoring needs of the rules that ran, the same for every assessment of an engine."""
+
+    #: area -> how many rules it has
+    rules: Mapping[str, int]
+    #: the areas in the model's order, then areas it does not weigh by name
+    names: tuple[str, ...]
+    #: rule -> its place in the catalog
+    position: Mapping[str, int]
+
+
+def _layout(rule_areas: Mapping[str, str], model: ScoringModel) -> _Layout:
+    rules_of = Counter(rule_areas.values())
+    weights = model.weights
+    return _Layout(
+        rules=rules_of,
+        names=(
+            *(a for a in weights if a in rules_of),
+            *sorted(a for a in rules_of if a not in weights),
+        ),
+        position={rule: i for i, rule in enumerate(rule_areas)},
+    )
+
+
 def _areas(
-    findings: Sequence[Finding],
     not_evaluable: Sequence[NotEvaluable],
-    passed: Sequence[str],
     rule_areas: Mapping[str, str],
     model: ScoringModel,
     history: Sequence[HistoryEntry],
-) -> dict[str, AreaScore]:
-    skipped = {n.rule for n in not_evaluable}
-    order = list(model.weights)
-    names = sorted(
-        set(rule_areas.values()), key=lambda a: (order.index(a) if a in order else len(order), a)
-    )
+    by_area: Mapping[str, list[str]],
+) -> tuple[dict[str, AreaScore], dict[str, float]]:
+    """The area scores, and each scored area's unrounded score for the overall."""
+    layout = _layout(rule_areas, model)
+    rules_of = layout.rules
+    # Few rules are not evaluable, so count them off rather than walk every rule.
+    skipped_of: Counter[str] = Counter()
+    if not_evaluable:
+        for rule in {n.rule for n in not_evaluable}:
+            area = rule_areas.get(rule)
+            if area is not None:
+                skipped_of[area] += 1
+    weights = model.weights
+    factors = model.factors
     out = {}
-    for area in names:
-        rules = [r for r, a in rule_areas.items() if a == area]
-        mine = [f for f in findings if f.area == area]
-        evaluated = sum(1 for r in rules if r not in skipped)
+    unrounded: dict[str, float] = {}
+    for area in layout.names:
+        rules = rules_of[area]
+        evaluated = rules - skipped_of[area]
         if evaluated == 0:
             out[area] = AreaScore(
                 area=area,
                 score=None,
                 light="unknown",
                 trend=None,
-                weight=model.weights.get(area, 0.0),
+                weight=weights.get(area, 0.0),
                 findings=0,
                 evaluated=0,
-                rules=len(rules),
+                rules=rules,
             )
             continue
+        mine = by_area.get(area, ())
         value = 100.0
-        for finding in mine:
-            value *= 1.0 - model.factors[finding.severity]
+        for severity in mine:
+            value *= 1.0 - factors[severity]
+        unrounded[area] = value
         rounded = round_score(value)
         # The band of the score as shown, so a 60.0 on screen is never red.
-        light = model.band(rounded)
-        if any(f.severity == "critical" for f in mine):
-            light = "red"
+        light = "red" if "critical" in mine else model.band(rounded)
         past = [float(e.area_scores[area]) for e in history if area in e.area_scores]  # type: ignore[index]
         out[area] = AreaScore(
             area=area,
             score=rounded,
             light=light,
-            trend=trend([*past, rounded], model),
-            weight=model.weights.get(area, 0.0),
+            trend=trend([*past, rounded], model) if past else "baseline",
+            weight=weights.get(area, 0.0),
             findings=len(mine),
             evaluated=evaluated,
-            rules=len(rules),
+            rules=rules,
         )
-    return out
+    return out, unrounded
 
 
 def _overall(
     areas: Mapping[str, AreaScore],
-    findings: Sequence[Finding],
+    unrounded: Mapping[str, float],
     model: ScoringModel,
     history: Sequence[HistoryEntry],
 ) -> OverallScore:
-    scored = {a: s for a, s in areas.items() if s.score is not None and s.weight > 0}
+    scored = [
+        (s.weight, unrounded[a]) for a, s in areas.items() if s.score is not None and s.weight > 0
+    ]
     if not scored:
         return OverallScore(score=None, light="unknown", trend=None)
-    total_weight = sum(s.weight for s in scored.values())
+    total_weight = sum(w for w, _ in scored)
     # Unrounded area scores, so the overall is not rounded twice.
-    value = sum(s.weight * _unrounded(s, findings, model) for s in scored.values()) / total_weight
+    value = sum(w * u for w, u in scored) / total_weight
     rounded = round_score(value)
     light = model.band(rounded)
     capped_by = None
     # A critical finding makes its area red, so one test covers both of DOMAIN's caps.
     if light == "green" and any(s.light == "red" for s in areas.values()):
         light, capped_by = "amber", "an area is red"
-    past = [e.overall for e in history if e.overall is not None]
     # Without every weighted area the overall is a mean of fewer areas than history's,
     # so it cannot be compared with them: no trend rather than a false one.
     partial = any(s.score is None and s.weight > 0 for s in areas.values())
-    return OverallScore(
-        score=rounded,
-        light=light,
-        trend=None if partial else trend([*past, rounded], model),
-        capped_by=capped_by,
-    )
+    if partial:
+        overall_trend = None
+    else:
+        past = [e.overall for e in history if e.overall is not None]
+        overall_trend = trend([*past, rounded], model) if past else "baseline"
+    return OverallScore(score=rounded, light=light, trend=overall_trend, capped_by=capped_by)
 
 
-def _unrounded(area: AreaScore, findings: Sequence[Finding], model: ScoringModel) -> float:
-    value = 100.0
-    for finding in findings:
-        if finding.area == area.area:
-            value *= 1.0 - model.factors[finding.severity]
-    return value
+#: severity -> its rank, 0 for info up to 4 for critical
+_RANK = {severity: i for i, severity in enumerate(SEVERITIES)}
 
 
 def _plan(
-    findings: Sequence[Finding],
+    because: Mapping[str, list[Any]],
     actions: Mapping[str, ActionSpec],
     model: ScoringModel,
-    rule_order: Sequence[str],
+    rule_order: Mapping[str, str],
 ) -> tuple[PlanItem, ...]:
-    position = {rule: i for i, rule in enumerate(rule_order)}
-    because: dict[str, list[Finding]] = {}
-    for finding in findings:
-        for action in finding.actions:
-            because.setdefault(action, []).append(finding)
-    ranked = sorted(
-        because.items(),
-        key=lambda item: (
-            -max(SEVERITIES.index(f.severity) for f in item[1]),
-            -len(item[1]),
-            item[0],
-        ),
-    )
+    """The ranked actions; *because* is as score() gathers it from the findings."""
+    if not because:
+        return ()
+    position = _layout(rule_order, model).position
+    plan_size = model.plan_size
     out = []
-    for rank, (action_id, triggers) in enumerate(ranked, start=1):
+    for rank, (top, _, action_id, rules) in enumerate(sorted(because.values()), start=1):
         spec = actions.get(action_id)
-        out.append(
-            PlanItem(
-                action=action_id,
-                title=spec.title if spec else action_id,
-                priority=max((f.severity for f in triggers), key=SEVERITIES.index),
-                rank=rank,
-                horizon_days=spec.impact_days if spec else None,
-                # In catalog order (area, then id), as a consultant reads the findings.
-                because=tuple(
-                    sorted({f.rule for f in triggers}, key=lambda r: (position.get(r, 0), r))
-                ),
-                effort=spec.effort if spec else None,
-                phase=spec.phase if spec else None,
-                owner=spec.owner if spec else "",
-                tier="plan" if rank <= model.plan_size else "backlog",
+        # In catalog order (area, then id), as a consultant reads the findings.
+        if len(rules) == 1:
+            ordered = tuple(rules)
+        elif rules <= position.keys():
+            # Places are unique, so the name never breaks a tie.
+            ordered = tuple(sorted(rules, key=position.__getitem__))
+        else:
+            ordered = tuple(sorted(rules, key=lambda r: (position.get(r, 0), r)))
+        tier = "plan" if rank <= plan_size else "backlog"
+        if spec is None:
+            item = _new_plan_item(
+                action_id, action_id, SEVERITIES[-top], rank, None, ordered, None, None, "", tier
             )
-        )
+        else:
+            item = _new_plan_item(
+                action_id,
+                spec.title,
+                SEVERITIES[-top],
+                rank,
+                spec.impact_days,
+                ordered,
+                spec.effort,
+                spec.phase,
+                spec.owner,
+                tier,
+            )
+        out.append(item)
     return tuple(out)
