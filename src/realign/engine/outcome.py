@@ -219,7 +219,7 @@ def _filter_each(
     """For each binding, the items its own conditions do not rule out, with their verdict."""
     survivors = []
     for position, name in enumerate(bound.names):
-        own = [ctx.program.cond(cond) for cond, deps in free if deps == {name}]
+        own = [ctx.program.cond(cond) for cond, deps in free if len(deps) == 1 and name in deps]
         kept: list[tuple[int, bool | Unknown]] = []
         for index, item in enumerate(bound.items[position]):
             env = {name: item}
