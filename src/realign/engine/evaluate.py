@@ -24,7 +24,7 @@ from typing import Any
 
 from ..enrich.factset import FactSet
 from ..rules import ir
-from ..rules.values import Unknown, is_unknown, merge_unknown
+from ..rules.values import Unknown, merge_unknown
 from .reading import (
     _ABSENT,
     _ENUM,
@@ -299,7 +299,7 @@ def _negate(node: ir.Negate, program: Program) -> TermFn:
 
     def negate(ctx: Context, env: Env) -> Any:
         value = operand(ctx, env)
-        return value if value is None or is_unknown(value) else -value
+        return value if value is None or type(value) is Unknown else -value
 
     return negate
 
@@ -309,7 +309,7 @@ def _list_of(node: ir.ListOf, program: Program) -> TermFn:
 
     def list_of(ctx: Context, env: Env) -> Any:
         values = [item(ctx, env) for item in items]
-        return merge_unknown(values) if any(is_unknown(v) for v in values) else values
+        return merge_unknown(values) if any(type(v) is Unknown for v in values) else values
 
     return list_of
 
@@ -319,7 +319,7 @@ def _is_present(node: ir.IsPresent, program: Program) -> TermFn:
 
     def is_present(ctx: Context, env: Env) -> Any:
         value = operand(ctx, env)
-        return value if is_unknown(value) else value is not None
+        return value if type(value) is Unknown else value is not None
 
     return is_present
 
@@ -371,7 +371,7 @@ def _aggregate(node: ir.Aggregate, program: Program) -> TermFn:
 
     def aggregate(ctx: Context, env: Env) -> Any:
         found = source(ctx, env)
-        if is_unknown(found):
+        if type(found) is Unknown:
             return found
         if found is None:
             return None
@@ -392,7 +392,7 @@ def _aggregate(node: ir.Aggregate, program: Program) -> TermFn:
                 # A record that may or may not belong (a rule that was not evaluable
                 # may have fired): it counts as unknown wherever it would count.
                 keep = kleene_and((keep, item[MAYBE]))
-            if is_unknown(keep):
+            if type(keep) is Unknown:
                 return keep
             if keep:
                 values.append(None if value is None else value(ctx, scope))
@@ -434,7 +434,7 @@ def _quantify(
         return kleene_or(verdicts)
     if func == "none":
         result = kleene_or(verdicts)
-        return result if is_unknown(result) else not result
+        return result if type(result) is Unknown else not result
     # all(p) over the kept items: false as soon as one is false.
     return kleene_and(verdicts) if verdicts else True
 
@@ -497,7 +497,7 @@ def _compile_cond(node: ir.Cond, program: Program) -> CondFn:
 
         def truth(ctx: Context, env: Env) -> bool | Unknown:
             value = term(ctx, env)
-            return value if is_unknown(value) else (value is expected)
+            return value if type(value) is Unknown else (value is expected)
 
         return truth
     raise TypeError(node)  # pragma: no cover
@@ -559,7 +559,7 @@ def _compile_traced(node: ir.Cond, program: Program) -> TracedFn:
 
         def truth(ctx: Context, env: Env, trace: Trace) -> bool | Unknown:
             value = term(ctx, env)
-            result = value if is_unknown(value) else (value is expected)
+            result = value if type(value) is Unknown else (value is expected)
             trace.append(Check(text, "is", term_text, value, expected_text, expected, result))
             return result
 

@@ -31,7 +31,7 @@ import attrs
 
 from ..rules import ir
 from ..rules.catalog import CompiledRule
-from ..rules.values import is_unknown
+from ..rules.values import Unknown
 from .evaluate import Context, evaluate_term
 from .outcome import Bound
 from .reading import Located, scalar
@@ -139,7 +139,7 @@ class CompiledMatch:
                         encoded = None
                     if encoded is not None:
                         fact[slot.name] = encoded
-                    elif is_unknown(value):
+                    elif type(value) is Unknown:
                         fact[_UNKNOWN] = True
                 yield fact
 
@@ -151,7 +151,7 @@ def encode(value: Any) -> Any:
     records their id. Unknown and missing values are left out, so that every
     comparison on them fails, as it does in the Python evaluator.
     """
-    if value is None or is_unknown(value):
+    if value is None or type(value) is Unknown:
         return None
     if isinstance(value, bool):
         return value

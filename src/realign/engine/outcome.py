@@ -16,7 +16,7 @@ import attrs
 
 from ..rules import ir
 from ..rules.catalog import CompiledRule
-from ..rules.values import Unknown, is_unknown, merge_unknown
+from ..rules.values import Unknown, merge_unknown
 from .evaluate import Context, evaluate_cond, evaluate_term
 from .reading import items_of, kleene_and
 
@@ -64,7 +64,7 @@ def bind(rule: CompiledRule, ctx: Context) -> Bound:
     unknown: list[Any] = []
     for _, term in rule.bindings:
         items = _collection(term, ctx)
-        if is_unknown(items):
+        if type(items) is Unknown:
             unknown.append(items)
             collected.append(())
         else:
@@ -86,7 +86,7 @@ def _collection(term: ir.Term, ctx: Context) -> Any:
 
 
 def _items(value: Any) -> Any:
-    if is_unknown(value):
+    if type(value) is Unknown:
         return value
     return () if value is None else tuple(items_of(value))
 
@@ -97,8 +97,8 @@ def requirements(rule: CompiledRule, ctx: Context) -> tuple[str, ...] | None:
         result = evaluate_cond(cond, ctx, {})
         if result is False:
             return (reason,)
-        if is_unknown(result):
-            return tuple(sorted(result.reasons))  # type: ignore[union-attr]
+        if type(result) is Unknown:
+            return tuple(sorted(result.reasons))
     return None
 
 
@@ -154,8 +154,8 @@ def prefilter(
         if result is False:
             # False whatever the bindings hold, even when a collection is unknown.
             return RuleOutcome(rule.id, "passed")
-        if is_unknown(result):
-            unknown |= result.reasons  # type: ignore[union-attr]
+        if type(result) is Unknown:
+            unknown |= result.reasons
     bound = bound if bound is not None else bind(rule, ctx)
     if bound.unknown is not None:
         return _not_evaluable(rule, bound.unknown.reasons | unknown)

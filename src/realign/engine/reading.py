@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..rules.functions import Function
-from ..rules.values import Unknown, is_unknown, merge_unknown
+from ..rules.values import Unknown, merge_unknown
 
 if TYPE_CHECKING:
     from .evaluate import Context
@@ -227,7 +227,7 @@ def read_field(obj: Any, name: str, ctx: Context) -> Any:
                 return missing
             return ctx.wrap(inner.get(name), path)
         return None
-    if is_unknown(obj):
+    if type(obj) is Unknown:
         if obj.path is None:
             return obj
         # A derived fact may be known where the table it hangs under is not stated.
@@ -279,8 +279,8 @@ def _not_stated(ctx: Context, path: str) -> Unknown | None:
 
 
 def read_at(obj: Any, key: Any, ctx: Context) -> Any:
-    if obj is None or is_unknown(obj) or is_unknown(key) or key is None:
-        return merge_unknown((obj, key)) if is_unknown(obj) or is_unknown(key) else None
+    if obj is None or type(obj) is Unknown or type(key) is Unknown or key is None:
+        return merge_unknown((obj, key)) if type(obj) is Unknown or type(key) is Unknown else None
     if isinstance(obj, Located):
         inner = obj.value
         if _is_table(type(inner)):
@@ -305,7 +305,7 @@ def read_at(obj: Any, key: Any, ctx: Context) -> Any:
 
 
 def arithmetic(op: str, left: Any, right: Any) -> Any:
-    if is_unknown(left) or is_unknown(right):
+    if type(left) is Unknown or type(right) is Unknown:
         return merge_unknown((left, right))
     if left is None or right is None:
         return None
@@ -365,7 +365,7 @@ def call_function(function: Function, text: str, args: list[Any]) -> Any:
     if uncertain:
         return merge_unknown(uncertain)
     if not function.handles_missing:
-        if any(is_unknown(a) for a in args):
+        if any(type(a) is Unknown for a in args):
             return merge_unknown(args)
         if any(a is None for a in args):
             return None
@@ -395,7 +395,7 @@ def reduce_values(func: str, values: list[Any]) -> Any:
     """The value of a counting or numeric aggregate over the kept items' values."""
     if func == "count":
         return len(values)
-    if any(is_unknown(v) for v in values):
+    if any(type(v) is Unknown for v in values):
         return merge_unknown(values)
     present = [v for v in values if v is not None]
     if func == "sum":
@@ -422,7 +422,7 @@ def reduce_values(func: str, values: list[Any]) -> Any:
 
 def within(value: Any, window: Any, as_of: date) -> Any:
     """Whether the date *value* lies in the *window* days up to *as_of*."""
-    if is_unknown(value) or is_unknown(window):
+    if type(value) is Unknown or type(window) is Unknown:
         return merge_unknown((value, window))
     if value is None or window is None or not isinstance(value, date):
         return None
@@ -434,8 +434,8 @@ def kleene_and(results: Iterable[bool | Unknown]) -> bool | Unknown:
     for result in results:
         if result is False:
             return False
-        if is_unknown(result):
-            unknown.append(result)  # type: ignore[arg-type]
+        if type(result) is Unknown:
+            unknown.append(result)
     return merge_unknown(unknown) if unknown else True
 
 
@@ -444,20 +444,20 @@ def kleene_or(results: Iterable[bool | Unknown]) -> bool | Unknown:
     for result in results:
         if result is True:
             return True
-        if is_unknown(result):
-            unknown.append(result)  # type: ignore[arg-type]
+        if type(result) is Unknown:
+            unknown.append(result)
     return merge_unknown(unknown) if unknown else False
 
 
 def compare(op: str, left: Any, right: Any) -> bool | Unknown:
-    if is_unknown(left) or is_unknown(right):
+    if type(left) is Unknown or type(right) is Unknown:
         return merge_unknown((left, right))
     if left is None or right is None:
         return False  # a comparison with a missing value is false, and so is its negation
     if op in ("in", "not in"):
         members = _members(right)
         found = scalar(left) in members
-        if not found and any(is_unknown(m) for m in members):
+        if not found and any(type(m) is Unknown for m in members):
             # It may be the member nobody knows.
             return merge_unknown(members)
         return found if op == "in" else not found
