@@ -90,8 +90,6 @@ class Context:
         self.collections: dict[int, Any] = {}
         #: the result and checks of each traced condition that reads no binding
         self.traces: dict[int, tuple[Any, tuple[Check, ...]]] = {}
-        #: the value of each top-level name, read once per context
-        self.roots: dict[str, Any] = {}
         self._derived: dict[str, Any] = {}
 
     def namespaces(self) -> frozenset[str]:
@@ -223,9 +221,12 @@ def _compile_term(node: ir.Term, program: Program) -> TermFn:
     if compiler is None:
         raise TypeError(node)  # pragma: no cover
     fn: TermFn = compiler(node, program)
-    # Cheaper to compute than to look up, or (a list) handed to functions that
-    # must not share it.
-    if type(node) in (ir.Const, ir.Var, ir.Root, ir.Fired, ir.ListOf):
+    # Cheaper to compute than to look up, or a list handed to functions that must
+    # not share it (a list of values, the findings so far).
+    kind = type(node)
+    if kind in (ir.Const, ir.Var, ir.Fired, ir.ListOf) or (
+        kind is ir.Root and node.name == "findings"  # type: ignore[attr-defined]
+    ):
         return fn
     memoised: TermFn = _memoised(node, fn, program)
     return memoised
@@ -245,15 +246,7 @@ def _root(node: ir.Root, program: Program) -> TermFn:
     name = node.name
     if name == "findings":
         return lambda ctx, env: list(ctx.findings)
-
-    def root(ctx: Context, env: Env) -> Any:
-        roots = ctx.roots
-        if name in roots:
-            return roots[name]
-        value = roots[name] = root_value(name, ctx)
-        return value
-
-    return root
+    return lambda ctx, env: root_value(name, ctx)
 
 
 def _get(node: ir.Get, program: Program) -> TermFn:
