@@ -33,6 +33,10 @@ sharp edge; each has a regression test in ``tests/engine/test_durable_adapter.py
   Each session renames a fact whose id hash is already taken.
 * **At most 255 fields per fact**, or durable_rules drops the fact and returns a
   handle that crashes the process: refused here, before asserting.
+* **A large state per session.** Each session allocates about 12 KB per rule,
+  which glibc may map and unmap on every assessment (page faults costing more
+  than the matching); the first matcher fixes the allocator's thresholds
+  (:mod:`realign.engine.allocator`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .allocator import keep_session_memory
 from .durable_text import MAX_FIELDS, dumps, dumps_facts, fnv1a
 
 with warnings.catch_warnings():
@@ -74,6 +79,7 @@ class DurableMatcher:
     """
 
     def __init__(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
+        keep_session_memory()
         self._firing = {name: str(rule.get("run", name)) for name, rule in rules.items()}
         body = {name: {k: v for k, v in rule.items() if k != "run"} for name, rule in rules.items()}
         body[FLUSH_RULE] = {"all": [{"m": {"$and": [{"k": FLUSH_RULE}, {FLUSH_RULE: 1}]}}]}
