@@ -28,7 +28,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from realign import Engine, FactSet, get_plugin_manager
-from realign.engine.durable import FLUSH_RULE, DurableMatcher, DurableSession, dumps
+from realign.engine.durable import (
+    _MAX_HASHES,
+    FLUSH_RULE,
+    DurableMatcher,
+    DurableSession,
+    dumps,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "rulesets" / "sample.toml"
@@ -524,6 +530,16 @@ def test_distinct_fact_ids_with_colliding_hashes_both_fire(matcher: DurableMatch
     # Both fire; the adapter renamed the second fact so its hash is its own.
     assert fired == [11.0, 12.0]
     assert len({message["m"]["id"] for _, message in firings}) == 2
+
+
+def test_the_remembered_id_hashes_are_right_and_bounded() -> None:
+    # A matcher remembers the hash of each fact id it admitted (ids repeat from one
+    # assessment to the next) but must not grow without end in a long-lived worker.
+    matcher = DurableMatcher({})
+    for i in range(_MAX_HASHES + 10):
+        ident = f"r1#p#{i}"
+        assert matcher._hash(ident) == _fnv1a_32(ident)
+        assert len(matcher._hashes) <= _MAX_HASHES
 
 
 # -- facts too wide for durable_rules --------------------------------------------------

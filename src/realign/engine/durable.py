@@ -13,8 +13,8 @@ sharp edge; each has a regression test in ``tests/engine/test_durable_adapter.py
   starts a thread, and firings are collected in the caller's.
 * **Batch asserts defer actions.** ``assert_facts`` reports "message not
   handled" when any one fact completes no pattern, and then starts no actions.
-  Every batch is followed by a sentinel fact that an always-firing rule
-  matches, and the actions of the state are drained after it.
+  Every batch ends with a sentinel fact that an always-firing rule matches,
+  and the actions of the state are drained after it, whatever the answer.
 * **``delete_state`` crashes** on a session where no action ever completed. The
   sentinel guarantees one did before the state is deleted.
 * **Numbers the parser rejects.** Python writes ``1e-05``; durable_rules' JSON
@@ -62,10 +62,10 @@ FLUSH_RULE = "__flush"
 
 Firing = tuple[str, dict[str, Any]]
 
-#: what ``assert_facts`` answers first: the batch started actions, or ...
-_HANDLED = 0
-#: ... durable_rules queued the batch for a state it will load later
+#: what ``assert_facts`` answers when it queued the batch for a state it loads later
 _QUEUED = 3
+#: fact id hashes a matcher remembers before it starts over
+_MAX_HASHES = 1 << 16
 
 
 class DurableMatcher:
@@ -91,20 +91,19 @@ class DurableMatcher:
         # (a second live session) instead of waiting for itself forever.
         self._lock = threading.RLock()
         self._counter = itertools.count()
+        self._hashes: dict[str, int] = {}
         self.live_sessions = 0
 
     def session(self) -> DurableSession:
         return DurableSession(self)
 
     def _assert(self, facts: list[dict[str, Any]], sink: list[Firing]) -> None:
-        """Assert a batch, and collect the firings of the actions it started."""
+        """Assert a batch that ends with a sentinel, and collect the firings it caused."""
         code, state = _dr.assert_facts(self._handle, dumps_facts(facts))
-        if code == _HANDLED:
-            self._drain(state, sink)
-        elif code == _QUEUED:
-            self._drain(0, sink)
-        # Otherwise no fact completed a pattern, or every one was already known:
-        # matches the batch did complete run at the next drain (the sentinel's).
+        # "Not handled" (some fact completed no pattern) and "already observed"
+        # (some id was known) still queue the actions of every fact that matched:
+        # the sentinel matched, so there is always at least one to run.
+        self._drain(0 if code == _QUEUED else state, sink)
 
     def _drain(self, state: int, sink: list[Firing]) -> None:
         """Run the pending actions of a state, as the library's Host would."""
@@ -112,12 +111,16 @@ class DurableMatcher:
         if not started:
             return
         state_text, message = started
+        messages = []
         while message:
-            for name, frames in json.loads(message).items():
-                self._collect(name, frames, sink)
+            messages.append(message)
             # The state is unchanged, but the protocol stores it before completing.
             _dr.update_state(self._handle, state_text)
             message = _dr.complete_and_start_action(self._handle, state)
+        # One parse for all the actions' messages: each is a JSON object.
+        for fired in json.loads(f"[{','.join(messages)}]"):
+            for name, frames in fired.items():
+                self._collect(name, frames, sink)
 
     def _collect(self, name: str, frames: Any, sink: list[Firing]) -> None:
         if name == FLUSH_RULE:
@@ -127,9 +130,18 @@ class DurableMatcher:
         for frame in frames if isinstance(frames, list) else (frames,):
             sink.append((firing, frame))
 
-    def _flush(self, sid: str, token: int, sink: list[Firing]) -> None:
-        fact = {"sid": sid, "id": f"{FLUSH_RULE}#{token}", "k": FLUSH_RULE, FLUSH_RULE: 1}
-        self._assert([fact], sink)
+    def _sentinel(self, sid: str, token: int) -> dict[str, Any]:
+        return {"sid": sid, "id": f"{FLUSH_RULE}#{token}", "k": FLUSH_RULE, FLUSH_RULE: 1}
+
+    def _hash(self, ident: str) -> int:
+        # Fact ids repeat from one assessment to the next (rule, binding, index),
+        # and hashing a string byte by byte in Python is the slow part of admitting.
+        known = self._hashes.get(ident)
+        if known is None:
+            if len(self._hashes) >= _MAX_HASHES:
+                self._hashes.clear()
+            known = self._hashes[ident] = fnv1a(ident)
+        return known
 
 
 class DurableSession:
@@ -154,11 +166,11 @@ class DurableSession:
         """Assert *facts* into this session and return the firings they cause."""
         matcher = self._matcher
         batch = [self._admit(fact) for fact in facts]
+        batch.append(matcher._sentinel(self._sid, self._rounds + 1))
         sink: list[Firing] = []
-        if batch:
-            matcher._assert(batch, sink)
+        matcher._assert(batch, sink)
+        # Counted only once asserted: a round that failed completed no action.
         self._rounds += 1
-        matcher._flush(self._sid, self._rounds, sink)
         return sink
 
     def _admit(self, fact: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,11 +182,11 @@ class DurableSession:
         ident = out.get("id")
         if isinstance(ident, str):
             candidate, n = ident, 0
-            key = fnv1a(candidate)
+            key = self._matcher._hash(candidate)
             while (taken := self._ids.get(key)) is not None and taken != candidate:
                 n += 1
                 candidate = f"{ident}~{n}"
-                key = fnv1a(candidate)
+                key = self._matcher._hash(candidate)
             self._ids[key] = candidate
             out["id"] = candidate
         return out
@@ -184,7 +196,7 @@ class DurableSession:
         try:
             if self._rounds == 0:
                 # delete_state needs an action to have completed in this state.
-                matcher._flush(self._sid, 0, [])
+                matcher._assert([matcher._sentinel(self._sid, 0)], [])
             _dr.delete_state(matcher._handle, self._sid)
         finally:
             self._matcher.live_sessions -= 1
