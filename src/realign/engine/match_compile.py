@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -33,7 +34,7 @@ import attrs
 from ..rules import ir
 from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown
-from .evaluate import Context, evaluate_term
+from .evaluate import Context
 from .outcome import Bound
 from .reading import Located, scalar
 
@@ -110,39 +111,59 @@ class CompiledMatch:
         return tuple((self.aliases[name], f"i_{name}") for name, _ in self.rule.bindings)
 
     @functools.cached_property
-    def layouts(self) -> tuple[tuple[tuple[str, ...], str, tuple[Slot, ...]], ...]:
-        """Each fact kind the rule needs, with its kind name and slots."""
+    def layouts(self) -> tuple[_Layout, ...]:
+        """Each fact kind the rule needs, worked out once per engine."""
+        names = tuple(name for name, _ in self.rule.bindings)
         return tuple(
-            (owner, self.kind(owner), self.slots_of.get(owner, ())) for owner in self.owners
+            _Layout(
+                owner=owner,
+                kind=self.kind(owner),
+                positions=tuple(names.index(n) for n in owner),
+                index_fields=tuple(f"i_{n}" for n in owner),
+                slots=tuple((s.name, s.term, s.boolean) for s in self.slots_of.get(owner, ())),
+            )
+            for owner in self.owners
         )
 
     def _facts(
         self, ctx: Context, bound: Bound, survivors: Mapping[str, Sequence[int]]
     ) -> Iterator[dict[str, Any]]:
-        names = bound.names
-        for owner, kind, slots in self.layouts:
-            positions = [names.index(n) for n in owner]
+        term = ctx.program.term
+        for layout in self.layouts:
+            kind, owner = layout.kind, layout.owner
+            slots = [(name, term(node), boolean) for name, node, boolean in layout.slots]
             ranges: list[Sequence[int]] = [
                 survivors[n] if n in survivors else range(len(bound.items[p]))
-                for n, p in zip(owner, positions, strict=True)
+                for n, p in zip(owner, layout.positions, strict=True)
             ]
             for combo in itertools.product(*ranges):
                 env = {
-                    n: bound.items[p][i] for n, p, i in zip(owner, positions, combo, strict=True)
+                    n: bound.items[p][i]
+                    for n, p, i in zip(owner, layout.positions, combo, strict=True)
                 }
                 fact: dict[str, Any] = {"id": f"{kind}#{'.'.join(map(str, combo))}", "k": kind}
-                for n, i in zip(owner, combo, strict=True):
-                    fact[f"i_{n}"] = i
-                for slot in slots:
-                    value = evaluate_term(slot.term, ctx, env)
+                fact.update(zip(layout.index_fields, combo, strict=True))
+                for name, fn, boolean in slots:
+                    value = fn(ctx, env)
                     encoded = encode(value)
-                    if slot.boolean and not isinstance(encoded, bool):
+                    if boolean and type(encoded) is not bool:
                         encoded = None
                     if encoded is not None:
-                        fact[slot.name] = encoded
+                        fact[name] = encoded
                     elif type(value) is Unknown:
                         fact[_UNKNOWN] = True
                 yield fact
+
+
+@attrs.frozen
+class _Layout:
+    """One fact kind of a rule: whose items it describes, and the slots it carries."""
+
+    owner: tuple[str, ...]
+    kind: str
+    positions: tuple[int, ...]  # of the owner's bindings among the rule's
+    index_fields: tuple[str, ...]
+    slots: tuple[tuple[str, ir.Term, bool], ...]  # (field, term, boolean)
 
 
 def encode(value: Any) -> Any:
@@ -152,7 +173,12 @@ def encode(value: Any) -> Any:
     records their id. Unknown and missing values are left out, so that every
     comparison on them fails, as it does in the Python evaluator.
     """
-    if value is None or type(value) is Unknown:
+    kind = type(value)
+    if kind is float:  # the common cases first: matching encodes every slot
+        return value if math.isfinite(value) else None
+    if kind is str or kind is bool:
+        return value
+    if value is None or kind is Unknown:
         return None
     if isinstance(value, bool):
         return value
