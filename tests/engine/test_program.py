@@ -15,11 +15,11 @@ import realign
 from realign import FactSet, FactSource, get_plugin_manager
 from realign.engine.engine import functions_of, vocabulary_of
 from realign.engine.evaluate import Context, Program, _comparison, evaluate_cond, evaluate_term
-from realign.engine.reading import Check, compare
+from realign.engine.reading import Check, Located, compare
 from realign.rules import ir
 from realign.rules.functions import Function
 from realign.rules.lower import Lowerer
-from realign.rules.types import NUMBER
+from realign.rules.types import NUMBER, RecordType
 from realign.rules.values import Unknown
 
 FACTS = """
@@ -112,6 +112,27 @@ def test_a_term_that_reads_a_binding_is_not_memoised(
     term = lowered[0]
     ctx = Context(facts)
     assert [evaluate_term(term, ctx, {"x": v}) for v in (1, 2, 1)] == [1, 2, 1]
+    assert counting.calls == 3
+
+
+def test_a_term_that_reads_one_record_is_computed_once_per_record_and_context(
+    lowerer: Lowerer, facts: FactSet, counting: Counting
+) -> None:
+    # Prefiltering, building facts, explaining and the message all read the values
+    # of a matched record; the record's fact path names it for the whole context.
+    partner = RecordType("Partner", "partners[]")
+    lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"p": partner})
+    term = lowered.expression("counted(p.headcount)")
+    assert term is not None, lowered.issues
+    a, b = facts.partnership.partners
+    ctx = Context(facts)
+    values = [
+        evaluate_term(term[0], ctx, {"p": Located(record, path)})
+        for record, path in ((a, "partners[0]"), (b, "partners[1]"), (a, "partners[0]"))
+    ]
+    assert values == [10, 30, 10]
+    assert counting.calls == 2  # a fresh Located of the same record is the same record
+    assert evaluate_term(term[0], Context(facts), {"p": Located(a, "partners[0]")}) == 10
     assert counting.calls == 3
 
 

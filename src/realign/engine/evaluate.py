@@ -84,8 +84,9 @@ class Context:
         #: values of the terms and conditions that read no binding, by their
         #: program's memo key: they depend on this context alone, so each is
         #: computed once per context, however many rules, messages and
-        #: explanations ask for it
-        self.memo: dict[int, Any] = {}
+        #: explanations ask for it; and of costly terms that read one record,
+        #: by (memo key, the record's fact path)
+        self.memo: dict[Any, Any] = {}
         #: the items of each collection a binding ranges over, by memo key
         self.collections: dict[int, Any] = {}
         #: the result and checks of each traced condition that reads no binding
@@ -338,8 +339,11 @@ def _apply(node: ir.Apply, program: Program) -> TermFn:
 
 
 def _memoised(node: ir.Term, fn: Any, program: Program) -> Any:
-    """*fn*, computed once per context when *node* reads no binding."""
-    if ir.free_vars(node):
+    """*fn*, computed once per context when *node* reads no binding, or one record."""
+    free = ir.free_vars(node)
+    if len(free) == 1 and type(node) in _PER_RECORD:
+        return _memoised_per_record(next(iter(free)), program.memo_key(node), fn)
+    if free:
         return fn
     key = program.memo_key(node)
 
@@ -348,6 +352,33 @@ def _memoised(node: ir.Term, fn: Any, program: Program) -> Any:
         if key in memo:
             return memo[key]
         value = memo[key] = fn(ctx, env)
+        return value
+
+    return memoised
+
+
+#: nodes worth remembering per record: each costs more than the lookup
+_PER_RECORD = frozenset({ir.Aggregate, ir.Apply, ir.At, ir.Arith, ir.Within})
+
+
+def _memoised_per_record(var: str, key: int, fn: Any) -> Any:
+    """*fn* of a node that reads one binding, computed once per context and record.
+
+    Prefiltering, building facts, explaining and the message read the same
+    values of a rule's matched records. A record is known by its fact path,
+    which names it for the whole context; anything else it is bound to (an
+    item of a list a function returned) is computed each time.
+    """
+
+    def memoised(ctx: Context, env: Env) -> Any:
+        item = env[var]
+        if type(item) is not Located:
+            return fn(ctx, env)
+        memo = ctx.memo
+        slot = (key, item.path)
+        if slot in memo:
+            return memo[slot]
+        value = memo[slot] = fn(ctx, env)
         return value
 
     return memoised
