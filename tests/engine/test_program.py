@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 import realign
 from realign import FactSet, FactSource, get_plugin_manager
 from realign.engine.engine import functions_of, vocabulary_of
-from realign.engine.evaluate import Context, Program, _comparison, evaluate_cond, evaluate_term
+from realign.engine.evaluate import (
+    Context,
+    Program,
+    _compare_with_constant,
+    _comparison,
+    evaluate_cond,
+    evaluate_term,
+)
 from realign.engine.reading import Check, Located, compare
 from realign.rules import ir
 from realign.rules.functions import Function
@@ -195,3 +202,25 @@ _VALUES = st.one_of(
 )
 def test_the_short_cut_comparison_agrees_with_compare(op: str, left: Any, right: Any) -> None:
     assert _comparison(op)(left, right) == compare(op, left, right)
+
+
+@given(
+    op=st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+    left=_VALUES,
+    right=_VALUES,
+)
+def test_a_comparison_with_a_constant_agrees_with_compare(op: str, left: Any, right: Any) -> None:
+    test = _compare_with_constant(op, lambda ctx, env: left, right)
+    assert test(None, {}) == compare(op, left, right)  # type: ignore[arg-type]
+
+
+@given(
+    op=st.sampled_from(["in", "not in"]),
+    left=st.one_of(_VALUES, st.builds(Located, st.just({"a": 1}), st.just("t"))),
+    members=st.lists(_VALUES.filter(lambda v: type(v) is not Unknown), max_size=4),
+)
+def test_membership_in_a_constant_list_agrees_with_compare(
+    op: str, left: Any, members: list[Any]
+) -> None:
+    test = _compare_with_constant(op, lambda ctx, env: left, members)
+    assert test(None, {}) == compare(op, left, members)  # type: ignore[arg-type]

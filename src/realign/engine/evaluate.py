@@ -47,6 +47,7 @@ from .reading import (
     read_field,
     reduce_values,
     root_value,
+    scalar,
     within,
 )
 
@@ -494,10 +495,10 @@ def _sides(node: ir.Cmp, program: Program) -> tuple[TermFn, TermFn | None, Any]:
 def _compile_cond(node: ir.Cond, program: Program) -> CondFn:
     kind = type(node)
     if kind is ir.Cmp:
-        test = _comparison(node.op)  # type: ignore[attr-defined]
         left, right, constant = _sides(node, program)  # type: ignore[arg-type]
         if right is None:
-            return lambda ctx, env: test(left(ctx, env), constant)
+            return _compare_with_constant(node.op, left, constant)  # type: ignore[attr-defined]
+        test = _comparison(node.op)  # type: ignore[attr-defined]
         return lambda ctx, env: test(left(ctx, env), right(ctx, env))
     if kind is ir.And:
         items = tuple(program.cond(c) for c in node.items)  # type: ignore[attr-defined]
@@ -515,7 +516,18 @@ def _compile_cond(node: ir.Cond, program: Program) -> CondFn:
         return conjunction
     if kind is ir.Or:
         options = tuple(program.cond(c) for c in node.items)  # type: ignore[attr-defined]
-        return lambda ctx, env: kleene_or(option(ctx, env) for option in options)
+
+        def disjunction(ctx: Context, env: Env) -> bool | Unknown:
+            unknown: list[Unknown] = []
+            for option in options:
+                result = option(ctx, env)
+                if result is True:
+                    return True
+                if result is not False:
+                    unknown.append(result)
+            return merge_unknown(unknown) if unknown else False
+
+        return disjunction
     if kind is ir.Truth:
         term, expected = program.term(node.term), node.expected  # type: ignore[attr-defined]
 
@@ -538,6 +550,9 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 #: types whose values compare as Python compares them (bool is not: it is not a number)
 _ORDERED = frozenset({int, float, str, date})
+_NUMBERS = frozenset({int, float})
+#: plain values a set of constants can be searched for (bool: True == 1, as in a list)
+_MEMBERS = frozenset({bool, int, float, str, date})
 
 
 def _comparison(op: str) -> Callable[[Any, Any], bool | Unknown]:
@@ -547,12 +562,50 @@ def _comparison(op: str) -> Callable[[Any, Any], bool | Unknown]:
         return lambda left, right: compare(op, left, right)
 
     def test(left: Any, right: Any) -> bool | Unknown:
-        kind = type(left)
-        if kind is type(right) and kind in _ORDERED:
+        kind, other = type(left), type(right)
+        if (kind is other and kind in _ORDERED) or (kind in _NUMBERS and other in _NUMBERS):
             return direct(left, right)
         return compare(op, left, right)
 
     return test
+
+
+def _compare_with_constant(op: str, left: TermFn, constant: Any) -> CondFn:
+    """``left op constant``: what can be settled about the constant is settled once.
+
+    The same answers as :func:`compare`; a value of the constant's plain kind is
+    compared by Python's operator, and ``in`` a list of plain constants searches
+    a set made once instead of building the list of members on every call.
+    """
+    direct = _OPERATORS.get(op)
+    kind = type(constant)
+    if direct is not None and kind in _ORDERED:
+        same = _NUMBERS if kind in _NUMBERS else frozenset({kind})
+
+        def ordered(ctx: Context, env: Env) -> bool | Unknown:
+            value = left(ctx, env)
+            if type(value) in same:
+                return direct(value, constant)
+            return compare(op, value, constant)
+
+        return ordered
+    if (
+        op in ("in", "not in")
+        and isinstance(constant, list | tuple)
+        and all(type(member) in _MEMBERS for member in constant)
+    ):
+        members = frozenset(constant)
+        inside = op == "in"
+
+        def membership(ctx: Context, env: Env) -> bool | Unknown:
+            value = left(ctx, env)
+            key = scalar(value)
+            if type(key) not in _MEMBERS:  # unknown, missing, or not a plain value
+                return compare(op, value, constant)
+            return (key in members) is inside
+
+        return membership
+    return lambda ctx, env: compare(op, left(ctx, env), constant)
 
 
 def _compile_traced(node: ir.Cond, program: Program) -> TracedFn:

@@ -52,6 +52,8 @@ class Bound:
     unknown: Unknown | None = None
 
     def env(self, combination: Combination) -> dict[str, Any]:
+        if len(combination) == 1 == len(self.names):  # most rules bind one collection
+            return {self.names[0]: self.items[0][combination[0]]}
         return {
             name: self.items[i][index]
             for i, (name, index) in enumerate(zip(self.names, combination, strict=True))
