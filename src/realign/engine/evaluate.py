@@ -614,11 +614,12 @@ def _compile_traced(node: ir.Cond, program: Program) -> TracedFn:
         op, text = node.op, node.text  # type: ignore[attr-defined]
         left_text, right_text = node.left.text, node.right.text  # type: ignore[attr-defined]
         left, right, constant = _sides(node, program)  # type: ignore[arg-type]
+        test = _comparison(op)
 
         def comparison(ctx: Context, env: Env, trace: Trace) -> bool | Unknown:
             actual = left(ctx, env)
             threshold = constant if right is None else right(ctx, env)
-            result = compare(op, actual, threshold)
+            result = test(actual, threshold)
             trace.append(Check(text, op, left_text, actual, right_text, threshold, result))
             return result
 
