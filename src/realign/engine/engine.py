@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +28,6 @@ from ..errors import PluginError, Problem, RealignError, closest
 from ..loading import FactSource, load_partnership
 from ..model import Partnership
 from ..plugins import get_plugin_manager
-from ..rules import ir
 from ..rules.catalog import Catalog, CompiledRule, compile_catalog
 from ..rules.functions import Function
 from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
@@ -189,7 +188,9 @@ class Engine:
         self._areas = {rule.id: rule.area for rule in self.rules}
         # Which bindings each condition reads, worked out once rather than per assessment.
         self._reads = {rule.id: when_reads(rule) for rule in self.rules}
-        self._reports = {rule.id: _ReportParts.of(rule, self.catalog) for rule in self.rules}
+        self._reports = {
+            rule.id: _ReportParts.of(rule, self.catalog, self._program) for rule in self.rules
+        }
         running = {rule.id for rule in self.rules}
         #: what fired() answers for rules that do not run: nobody knows
         self._not_run: dict[str, bool | Unknown] = {
@@ -490,20 +491,32 @@ class Engine:
         matches = ordered(outcome.matches, bound)
         count = len(matches)
         actions = list(rule.actions)
+        # The checks of conditions that read no binding repeat in every piece of
+        # evidence; each is written out once. The traces stay alive meanwhile, so
+        # no check's id can be taken by another.
+        traces: list[Trace] = []
+        written: dict[int, Check] = {}
         for combo in matches:
             env = bound.env(combo)
             for cond, named in rule.actions_if:
                 if evaluate_cond(cond, ctx, {**env, "matches": count}) is True:
                     actions.extend(a for a in named if a not in actions)
             trace: Trace = []
-            for cond in parts.conditions:
-                # A condition that reads no binding is traced once per context.
-                evaluate_cond(cond, ctx, env, trace)
+            traces.append(trace)
+            for traced in parts.traced:
+                traced(ctx, env, trace)
+            checks = []
+            for check in trace:
+                if check.result is True:
+                    out = written.get(id(check))
+                    if out is None:
+                        out = written[id(check)] = _check(check)
+                    checks.append(out)
             evidence.append(
                 Evidence(
                     bindings={name: plain(value) for name, value in env.items()},
                     severity=self._severity(rule, ctx, env, count),
-                    checks=tuple(_check(c) for c in trace if c.result is True),
+                    checks=tuple(checks),
                 )
             )
         severity = max((e.severity for e in evidence), key=severity_rank, default=rule.severity)
@@ -614,15 +627,17 @@ class _Clock:
 class _ReportParts:
     """What every finding of one rule repeats, worked out once per engine."""
 
-    conditions: tuple[ir.Cond, ...]
+    #: each condition compiled to trace its checks; one that reads no binding is
+    #: traced once per context
+    traced: tuple[Callable[[Context, Mapping[str, Any], Trace], Any], ...]
     texts: tuple[str, ...]
     params: tuple[tuple[str, Any], ...]
 
     @classmethod
-    def of(cls, rule: CompiledRule, catalog: Catalog) -> _ReportParts:
+    def of(cls, rule: CompiledRule, catalog: Catalog, program: Program) -> _ReportParts:
         conditions = rule.conditions
         return cls(
-            conditions=conditions,
+            traced=tuple(program.traced(c) for c in conditions),
             texts=tuple(c.text for c in conditions),
             params=tuple((name, plain(catalog.params[name].value)) for name in rule.params),
         )
@@ -675,6 +690,10 @@ def maybe_finding(rule: CompiledRule, reason: str | None = None) -> dict[str, An
     }
 
 
+#: how evidence is sorted: json.dumps with options would build an encoder per call
+_SORT_KEY = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int, ...]]:
     """Matches in the order of the facts they bind (by id), not of their place in the file."""
     if len(matches) < 2:
@@ -682,13 +701,11 @@ def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int,
 
     def named(combo: tuple[int, ...]) -> str:
         env = bound.env(combo)
-        return json.dumps([plain(env[name]) for name in bound.names], sort_keys=True, default=str)
+        return _SORT_KEY.encode([plain(env[name]) for name in bound.names])
 
     def whole(combo: tuple[int, ...]) -> str:
         env = bound.env(combo)
-        return json.dumps(
-            [_content(env[name]) for name in bound.names], sort_keys=True, default=str
-        )
+        return _SORT_KEY.encode([_content(env[name]) for name in bound.names])
 
     keys = {combo: named(combo) for combo in matches}
     if len(set(keys.values())) == len(keys):
