@@ -126,21 +126,35 @@ def test_a_term_that_reads_one_record_is_computed_once_per_record_and_context(
     lowerer: Lowerer, facts: FactSet, counting: Counting
 ) -> None:
     # Prefiltering, building facts, explaining and the message all read the values
-    # of a matched record; the record's fact path names it for the whole context.
+    # of a matched record, which the context shares as one located item.
+    partner = RecordType("Partner", "partners[]")
+    lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"p": partner})
+    term = lowered.expression("counted(p.headcount)")
+    assert term is not None, lowered.issues
+    a, b = (
+        Located(record, f"partners[{i}]") for i, record in enumerate(facts.partnership.partners)
+    )
+    ctx = Context(facts)
+    assert [evaluate_term(term[0], ctx, {"p": item}) for item in (a, b, a, b)] == [10, 30, 10, 30]
+    assert counting.calls == 2
+    assert evaluate_term(term[0], Context(facts), {"p": a}) == 10
+    assert counting.calls == 3
+
+
+def test_items_at_one_path_are_not_taken_for_each_other(
+    lowerer: Lowerer, facts: FactSet, counting: Counting
+) -> None:
+    # A function's table result is located at the text of its call, so two
+    # different values can share a path: only the item itself may answer for it.
     partner = RecordType("Partner", "partners[]")
     lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"p": partner})
     term = lowered.expression("counted(p.headcount)")
     assert term is not None, lowered.issues
     a, b = facts.partnership.partners
     ctx = Context(facts)
-    values = [
-        evaluate_term(term[0], ctx, {"p": Located(record, path)})
-        for record, path in ((a, "partners[0]"), (b, "partners[1]"), (a, "partners[0]"))
-    ]
-    assert values == [10, 30, 10]
-    assert counting.calls == 2  # a fresh Located of the same record is the same record
-    assert evaluate_term(term[0], Context(facts), {"p": Located(a, "partners[0]")}) == 10
-    assert counting.calls == 3
+    values = [evaluate_term(term[0], ctx, {"p": Located(r, "f(x)")}) for r in (a, b)]
+    assert values == [10, 30]
+    assert counting.calls == 2
 
 
 def test_a_traced_condition_without_bindings_repeats_its_checks(

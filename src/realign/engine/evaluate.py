@@ -86,7 +86,7 @@ class Context:
         #: program's memo key: they depend on this context alone, so each is
         #: computed once per context, however many rules, messages and
         #: explanations ask for it; and of costly terms that read one record,
-        #: by (memo key, the record's fact path)
+        #: by (memo key, the record's identity), with the record
         self.memo: dict[Any, Any] = {}
         #: the items of each collection a binding ranges over, by memo key
         self.collections: dict[int, Any] = {}
@@ -366,9 +366,11 @@ def _memoised_per_record(var: str, key: int, fn: Any) -> Any:
     """*fn* of a node that reads one binding, computed once per context and record.
 
     Prefiltering, building facts, explaining and the message read the same
-    values of a rule's matched records. A record is known by its fact path,
-    which names it for the whole context; anything else it is bound to (an
-    item of a list a function returned) is computed each time.
+    values of a rule's matched records. A record is known by the identity of
+    its located item, which the context shares for a binding's items; the memo
+    keeps the item, so its identity cannot pass to another object while the
+    context lives. Not by its path: a function's table result is located at the
+    text of its call, which two different values can share.
     """
 
     def memoised(ctx: Context, env: Env) -> Any:
@@ -376,10 +378,12 @@ def _memoised_per_record(var: str, key: int, fn: Any) -> Any:
         if type(item) is not Located:
             return fn(ctx, env)
         memo = ctx.memo
-        slot = (key, item.path)
-        if slot in memo:
-            return memo[slot]
-        value = memo[slot] = fn(ctx, env)
+        slot = (key, id(item))
+        found = memo.get(slot)
+        if found is not None and found[0] is item:
+            return found[1]
+        value = fn(ctx, env)
+        memo[slot] = (item, value)
         return value
 
     return memoised
