@@ -43,7 +43,7 @@ from .outcome import (
     conclude,
     fired_map,
     prefilter,
-    when_reads,
+    when_parts,
 )
 from .reading import MAYBE, Located, Trace, plain
 
@@ -187,7 +187,7 @@ class Engine:
             self._program.term(term)
         self._areas = {rule.id: rule.area for rule in self.rules}
         # Which bindings each condition reads, worked out once rather than per assessment.
-        self._reads = {rule.id: when_reads(rule) for rule in self.rules}
+        self._when = {rule.id: when_parts(rule) for rule in self.rules}
         self._reports = {
             rule.id: _ReportParts.of(rule, self.catalog, self._program) for rule in self.rules
         }
@@ -419,7 +419,7 @@ class Engine:
         """Each rule's outcome on the Python evaluator alone."""
         out: dict[str, RuleOutcome] = {}
         for rule in rules:
-            stage = prefilter(rule, ctx, self._reads[rule.id])
+            stage = prefilter(rule, ctx, self._when[rule.id])
             if isinstance(stage, Candidates):
                 bounds[rule.id] = stage.bound
                 stage = conclude(rule, ctx, stage)
@@ -439,7 +439,7 @@ class Engine:
         out: dict[str, RuleOutcome] = {}
         candidates: dict[str, Candidates] = {}
         for rule in rules:
-            stage = prefilter(rule, ctx, self._reads[rule.id])
+            stage = prefilter(rule, ctx, self._when[rule.id])
             if isinstance(stage, RuleOutcome):
                 # Decided before any combination: a requirement failed, a rule-wide
                 # condition is false, or a binding has no item left. No fact could
@@ -732,6 +732,11 @@ def _check(check: Any) -> Check:
 
 
 def _format(value: Any) -> str:
+    kind = type(value)
+    if kind is str:  # the common cases, as the general path below writes them
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return str(value)
     if is_unknown(value):
         return "unknown"
     value = plain(value)

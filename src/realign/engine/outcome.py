@@ -28,7 +28,7 @@ __all__ = [
     "conclude",
     "prefilter",
     "python_outcome",
-    "when_reads",
+    "when_parts",
 ]
 
 Status = Literal["fired", "passed", "not_evaluable"]
@@ -110,10 +110,13 @@ def _not_evaluable(rule: CompiledRule, reasons: Any) -> RuleOutcome:
     )
 
 
-def when_reads(rule: CompiledRule) -> tuple[frozenset[str], ...]:
-    """The bindings each ``when`` condition reads; an engine computes it once per rule."""
+When = tuple[tuple[ir.Cond, frozenset[str]], ...]
+
+
+def when_parts(rule: CompiledRule) -> When:
+    """Each ``when`` condition with the bindings it reads; an engine works it out once per rule."""
     names = {name for name, _ in rule.bindings}
-    return tuple(ir.free_vars(c) & names for c in rule.when)
+    return tuple((c, ir.free_vars(c) & names) for c in rule.when)
 
 
 @attrs.frozen
@@ -137,7 +140,7 @@ class Candidates:
 def prefilter(
     rule: CompiledRule,
     ctx: Context,
-    reads: Sequence[frozenset[str]] | None = None,
+    parts: When | None = None,
     bound: Bound | None = None,
 ) -> RuleOutcome | Candidates:
     """Decide *rule* without looking at combinations if that is possible, else narrow it.
@@ -147,7 +150,7 @@ def prefilter(
     """
     if (blocked := requirements(rule, ctx)) is not None:
         return _not_evaluable(rule, blocked)
-    free = tuple(zip(rule.when, reads if reads is not None else when_reads(rule), strict=True))
+    free = parts if parts is not None else when_parts(rule)
     unknown: set[str] = set()
     for cond, deps in free:
         if deps:
@@ -205,11 +208,11 @@ def conclude(rule: CompiledRule, ctx: Context, candidates: Candidates) -> RuleOu
 def python_outcome(
     rule: CompiledRule,
     ctx: Context,
-    reads: Sequence[frozenset[str]] | None = None,
+    parts: When | None = None,
     bound: Bound | None = None,
 ) -> RuleOutcome:
-    """Evaluate *rule* on the Python evaluator alone (*reads*: its :func:`when_reads`)."""
-    stage = prefilter(rule, ctx, reads, bound)
+    """Evaluate *rule* on the Python evaluator alone (*parts*: its :func:`when_parts`)."""
+    stage = prefilter(rule, ctx, parts, bound)
     return stage if isinstance(stage, RuleOutcome) else conclude(rule, ctx, stage)
 
 
