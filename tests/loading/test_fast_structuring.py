@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 
 import realign
 from realign import FactError, FactSource, LoadedPartnership, RawFacts
-from realign.loading import _structure_detailed, structure_partnership
+from realign.loading import _structure_detailed, builtin_loaders, structure_partnership
 from realign.loading._checks import _accepted, _Context, _dangling, _distinct, _duplicates
-from realign.loading._fast import _Generator, _slots, fast_partnership
+from realign.loading._fast import _Dates, _Generator, _Refused, _slots, fast_partnership
 from realign.loading.dump import dump_partnership, jsonable, to_data
 from realign.model import HealthCheck, Meeting, Partnership, scales
 from realign.testing.strategies import partnerships
@@ -329,6 +329,10 @@ def test_any_change_to_a_valid_file_gives_the_same_result_on_both_paths(
         (("partnership", "value_at_stake"), {"amount": 2, "currency": "EUR"}),
         (("partnership", "start_date"), dt.datetime(2020, 1, 1, 5, 0)),
         (("partnership", "start_date"), "2020-02-30"),
+        # A date text the fast path has read before, as a str subclass and as a date.
+        (("partnership", "start_date"), _Str("2024-01-01")),
+        (("partnership", "start_date"), dt.date(2024, 1, 1)),
+        (("partnership", "start_date"), dt.datetime(2024, 1, 1)),
         (("partnership", "start_date"), None),
         (("partnership", "stage"), _Str("launch")),
         (("governance",), None),
@@ -524,3 +528,233 @@ def test_a_bound_still_pickles_and_copies(kind: object) -> None:
         assert again == bound
         for value in (-1, 0, 3, 4.5, 101, "EUR", "2024-Q1", "corvid", None):
             assert again.accepts(value) is bound.accepts(value)
+
+
+# --- reading JSON once: repeated keys are still found -----------------------------------------
+
+
+def _ordered(node: Any) -> Any:
+    """*node* with every mapping as a list of pairs, so that key order counts in ==."""
+    if isinstance(node, dict):
+        return ("{", [(key, _ordered(value)) for key, value in node.items()])
+    if isinstance(node, list):
+        return ("[", [_ordered(value) for value in node])
+    return (type(node).__name__, node)
+
+
+def _repeated_at(data: Any, duplicated: list[tuple[int, str]]) -> list[tuple[Any, ...]]:
+    """Where each reported repeated key is, as a path: object ids mean nothing across parses."""
+    where: dict[int, tuple[Any, ...]] = {}
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            where[id(node)] = path
+            stack.extend(((*path, key), value) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend(((*path, index), value) for index, value in enumerate(node))
+    # An object that a repeated key of its parent replaced is in no path.
+    return sorted(((*where.get(obj, ("<replaced>",)), key) for obj, key in duplicated), key=repr)
+
+
+def _decoded(decode: Callable[[str, list[tuple[int, str]]], Any], text: str) -> Any:
+    duplicated: list[tuple[int, str]] = []
+    try:
+        data = decode(text, duplicated)
+    except (ValueError, RecursionError) as exc:
+        return type(exc), str(exc)
+    return _ordered(data), _repeated_at(data, duplicated)
+
+
+def assert_decoded_alike(text: str) -> Any:
+    """The one-pass reading gives the pair-by-pair one's data, key order and repeated keys."""
+    once = _decoded(builtin_loaders._decode_json, text)
+    assert once == _decoded(builtin_loaders._decode_json_pairwise, text)
+    return once
+
+
+_KEYS = st.sampled_from(["a", "b", "id", "a:b", 'a"', "a\\", ":", "", " ", "é", "ok: yes"])
+_STRINGS = st.one_of(
+    _KEYS,
+    st.sampled_from(['"a": 1', "x:y", "10:30", ": true", ":-1", ': "', "{:}", "\\", ":\u00e9"]),
+    st.text(alphabet=':"\\ {}[],0a-tn\té', max_size=6),
+)
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.sampled_from([0.5, -1.5]), _STRINGS
+)
+#: A JSON value as written, so that an object may hold a key twice: ("obj", [(key, value)]).
+_WRITTEN = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.tuples(st.just("arr"), st.lists(inner, max_size=3)),
+        st.tuples(st.just("obj"), st.lists(st.tuples(_KEYS, inner), max_size=4)),
+    ),
+    max_leaves=12,
+)
+
+
+@attrs.frozen
+class _Style:
+    """How a JSON text is written: spacing, and how strings spell their characters."""
+
+    colon: str = ": "
+    comma: str = ", "
+    ensure_ascii: bool = True
+    # A colon in a string may be written as the escape \u003a, which is no colon in the text.
+    escape_colons: bool = False
+
+    def string(self, text: str) -> str:
+        written = json.dumps(text, ensure_ascii=self.ensure_ascii)
+        return written.replace(":", "\\u003a") if self.escape_colons else written
+
+    def render(self, node: Any) -> str:
+        if isinstance(node, tuple) and node[0] == "obj":
+            items = [self.string(key) + self.colon + self.render(value) for key, value in node[1]]
+            return "{" + self.comma.join(items) + "}"
+        if isinstance(node, tuple) and node[0] == "arr":
+            return "[" + self.comma.join(self.render(value) for value in node[1]) + "]"
+        return self.string(node) if isinstance(node, str) else json.dumps(node)
+
+
+_STYLES = st.builds(
+    _Style,
+    colon=st.sampled_from([": ", ":", " : ", "\n:\t", "\r\n: "]),
+    comma=st.sampled_from([", ", ",", " ,\n"]),
+    ensure_ascii=st.booleans(),
+    escape_colons=st.booleans(),
+)
+
+
+@settings(max_examples=500)
+@given(top=st.lists(st.tuples(_KEYS, _WRITTEN), max_size=4), style=_STYLES)
+def test_reading_json_once_finds_the_same_repeated_keys(
+    top: list[tuple[str, Any]], style: _Style
+) -> None:
+    assert_decoded_alike(style.render(("obj", top)))
+
+
+_REPEATED = [
+    # At the top, in a nested object, in an object inside an array, deep down.
+    ('{"a": 1, "a": 2}', [("a",)]),
+    ('{"x": {"a": 1, "b": 2, "a": 3}}', [("x", "a")]),
+    ('{"x": [{"a": 1}, {"b": 1, "b": 1}]}', [("x", 1, "b")]),
+    ('{"x": {"y": {"z": [[{"k": null, "k": null}]]}}}', [("x", "y", "z", 0, 0, "k")]),
+    ('{"x": {"k": 1, "k": 2}, "x": 0}', [("<replaced>", "k"), ("x",)]),
+    ('{"a": 1, "a": 2, "a": 3}', [("a",), ("a",)]),
+    # A repeat whose missing colon a string's colons could make up for.
+    ('{"a": "x:y", "a": 1}', [("a",)]),
+    ('{"a": "10:30", "a": "11:00"}', [("a",)]),
+    ('{"a": ":1", "a": ": true", "b": "\\": 2"}', [("a",)]),
+    ('{"a": "\\": 1, \\"b\\": 2", "a": 0}', [("a",)]),
+    # A key with a colon, a key written with an escape, a key that is only a colon.
+    ('{"a:b": 1, "a:b": 2}', [("a:b",)]),
+    ('{"\\u003a": 1, ":": 2}', [(":",)]),
+    ('{"a\\"": 1, "a\\"" : 2}', [('a"',)]),
+    # Spaces and line breaks before a colon.
+    ('{"a" : 1,\n "a"\n:\t2}', [("a",)]),
+    # Strings that look like whole key-value pairs are not keys.
+    ('{"a": "\\"a\\": 1, \\"a\\": 2"}', []),
+    ('{"a": ["b:", "b:", {"b": ":"}]}', []),
+    ('{"a": "http://x", "b": "c: d", "c": ":"}', []),
+]
+
+
+@pytest.mark.parametrize(("text", "repeated"), _REPEATED, ids=repr)
+def test_each_repeated_key_is_found_wherever_it_is(
+    text: str, repeated: list[tuple[Any, ...]]
+) -> None:
+    _, found = assert_decoded_alike(text)
+    assert found == sorted(repeated, key=repr)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": NaN}', '{"a": 1,}', "\ufeff{}", '{"a": 1} x', "[" * 5000 + "]" * 5000, '{"a" 1}'],
+    ids=repr,
+)
+def test_json_that_does_not_parse_fails_the_same_way(text: str) -> None:
+    outcome = assert_decoded_alike(text)
+    assert outcome[0] in (json.JSONDecodeError, builtin_loaders._NonFiniteError, RecursionError)
+
+
+def test_a_file_without_repeated_keys_is_read_once(
+    pool: list[FactSource], pm: pluggy.PluginManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(text: str, duplicated: list[tuple[int, str]]) -> Any:
+        raise AssertionError("read pair by pair")
+
+    texts = [s.read_text() for s in pool if s.kind() == "json"]
+    # Both kinds of file: colons only between keys and values, and colons in prose too.
+    assert any(text.count(":") == text.count('": ') for text in texts)
+    assert any(text.count(":") > text.count('": ') for text in texts)
+    monkeypatch.setattr(builtin_loaders, "_decode_json_pairwise", refuse)
+    for text in texts:
+        _read(FactSource.from_text(text, format="json"), pm)
+
+
+# --- remembered dates ---------------------------------------------------------------------
+
+
+def test_remembered_dates_are_read_as_before_and_forgotten_past_the_limit() -> None:
+    dates = _Dates()
+    dates.LIMIT = 3
+    texts = [f"2024-01-0{day}" for day in range(1, 8)]
+    for text in texts + texts:
+        assert dates.read(text) == dt.date.fromisoformat(text)
+        assert len(dates.seen) <= 3
+        assert dates.seen[text] == dt.date.fromisoformat(text)
+    day = dt.date(2024, 1, 1)
+    assert dates.read(day) is day
+    for refused in [
+        "2024-02-30",
+        "2024-1-1",
+        "２０２４-０１-０１",
+        dt.datetime(2024, 1, 1),
+        20240101,
+    ]:
+        with pytest.raises((_Refused, ValueError)):
+            dates.read(refused)
+        assert refused not in dates.seen
+
+
+# --- the whole-file checks --------------------------------------------------------------------
+
+
+@given(
+    partnership=partnerships(),
+    failed=st.frozensets(st.sampled_from(["p1", "o1", "zz"]), max_size=2),
+    broken=st.frozensets(st.sampled_from(["partners", "objectives", "decisions"]), max_size=1),
+    joint=st.booleans(),
+)
+def test_accepted_references_of_a_context_are_those_of_its_ids(
+    partnership: Partnership, failed: frozenset[str], broken: frozenset[str], joint: bool
+) -> None:
+    failed_ids = {"partners": failed, "decisions": failed}
+    ctx = _Context(facts=partnership, failed_ids=failed_ids, broken=broken, where=str)
+    names = [r.id for c in ("partners", "objectives", "decisions") for r in getattr(partnership, c)]
+    for collections in (("partners",), ("objectives",), ("decisions", "partners")):
+        reference = _accepted(ctx.ids(*collections), joint=joint)
+        accepted = ctx.accepted(*collections, joint=joint)
+        for value in [*names, *failed, None, "joint", "nobody"]:
+            assert (value in accepted) == (value in reference), (collections, value)
+
+
+def test_a_culture_profile_given_twice_is_reported_alike(bases: list[RawFacts]) -> None:
+    for base in bases:
+        facts = copy.deepcopy(dict(base.data))
+        profiles = facts["culture"]["profiles"]
+        profiles.append(copy.deepcopy(profiles[0]))
+        outcome = assert_agree(RawFacts(data=facts, format=base.format))
+        assert isinstance(outcome, FactError)
+        [problem] = [p for p in outcome.problems if p.code == "duplicate"]
+        assert problem.path == ("culture", "profiles", len(profiles) - 1)
+        assessed = profiles[0]["assessed"]
+        iso = assessed if isinstance(assessed, str) else assessed.isoformat()
+        assert f"{iso!r})" in problem.message
+        # The same partner assessed on another day is no duplicate.
+        profiles[-1]["assessed"] = (
+            "2001-01-01" if isinstance(assessed, str) else dt.date(2001, 1, 1)
+        )
+        again = assert_agree(RawFacts(data=facts, format=base.format))
+        problems = again.problems if isinstance(again, FactError) else again.warnings
+        assert not [p for p in problems if p.code == "duplicate"]

@@ -42,16 +42,36 @@ class _Context:
     # Collections that could not be read at all: any reference into them may be right.
     broken: frozenset[str]
     where: Callable[[Path], str]
+    # The id of each record, in order, by collection: identity and references both need them.
+    record_ids: dict[str, list[object]] = attrs.field(factory=dict)
+
+    def ids_of(self, collection: str) -> list[object]:
+        """The id of every record of *collection*, None where a record has none."""
+        ids = self.record_ids.get(collection)
+        if ids is None:
+            ids = self.record_ids[collection] = [r.id for r in getattr(self.facts, collection)]
+        return ids
 
     def ids(self, *collections: str) -> frozenset[str] | None:
         """The ids a reference may name, or None when they cannot be known."""
         if any(c in self.broken for c in collections):
             return None
-        out: set[str] = set()
+        out: set[object] = set()
         for collection in collections:
-            out.update(r.id for r in getattr(self.facts, collection) if r.id is not None)
+            out.update(self.ids_of(collection))
             out.update(self.failed_ids.get(collection, ()))
-        return frozenset(out)
+        out.discard(None)
+        return frozenset(out)  # type: ignore[arg-type]
+
+    def accepted(self, *collections: str, joint: bool = False) -> Container[object]:
+        """What :func:`_accepted` gives for :meth:`ids`, without building the ids first."""
+        if any(c in self.broken for c in collections):
+            return _Anything()
+        out: set[object] = {None, JOINT} if joint else {None}
+        for collection in collections:
+            out.update(self.ids_of(collection))
+            out.update(self.failed_ids.get(collection, ()))
+        return out
 
 
 def check_partnership(
@@ -125,7 +145,7 @@ def _distinct(keys: list[object]) -> bool:
 def _identity(ctx: _Context) -> Iterator[Issue]:
     f = ctx.facts
     for name in _ID_COLLECTIONS:
-        ids: list[object] = [r.id for r in getattr(f, name)]
+        ids = ctx.ids_of(name)
         if not _distinct(ids):
             keys = (((name, i, "id"), key) for i, key in enumerate(ids))
             yield from _duplicates(ctx, keys, "id")
@@ -158,8 +178,9 @@ def _identity(ctx: _Context) -> Iterator[Issue]:
             ((("history", i, "period"), period) for i, period in enumerate(history)),
             "history period",
         )
-    profiles: list[object] = [(p.partner, p.assessed.isoformat()) for p in f.culture.profiles]
-    if not _distinct(profiles):
+    # Two dates are equal exactly when their ISO texts are, which only a report needs.
+    if not _distinct([(p.partner, p.assessed) for p in f.culture.profiles]):
+        profiles = [(p.partner, p.assessed.isoformat()) for p in f.culture.profiles]
         yield from _duplicates(
             ctx,
             ((("culture", "profiles", i), key) for i, key in enumerate(profiles)),
@@ -205,20 +226,15 @@ def _accepted(known: frozenset[str] | None, *, joint: bool = False) -> Container
 def _references(ctx: _Context) -> Iterator[Issue]:
     # Each reference is tested against its accepted set first; _dangling, which
     # builds the issue, only runs for a reference that is really dangling.
+    # The known ids themselves, sorted into the message, are only built for a dangling one.
     f = ctx.facts
-    partners = ctx.ids("partners")
-    objectives = ctx.ids("objectives")
-    kpis = ctx.ids("kpis")
-    signals = ctx.ids("market_signals")
-    meetings = ctx.ids("meetings")
-    linkable = ctx.ids("milestones", "escalations", "decisions")
-    ok_partner = _accepted(partners)
-    ok_owner = _accepted(partners, joint=True)
-    ok_objective = _accepted(objectives)
-    ok_kpi = _accepted(kpis)
-    ok_signal = _accepted(signals)
-    ok_meeting = _accepted(meetings)
-    ok_linkable = _accepted(linkable)
+    ok_partner = ctx.accepted("partners")
+    ok_owner = ctx.accepted("partners", joint=True)
+    ok_objective = ctx.accepted("objectives")
+    ok_kpi = ctx.accepted("kpis")
+    ok_signal = ctx.accepted("market_signals")
+    ok_meeting = ctx.accepted("meetings")
+    ok_linkable = ctx.accepted("milestones", "escalations", "decisions")
 
     if f.assessment.partnership_id != f.partnership.id:
         yield Issue(
@@ -231,84 +247,99 @@ def _references(ctx: _Context) -> Iterator[Issue]:
     for i, obj in enumerate(f.objectives):
         for j, p in enumerate(obj.agreed_by):
             if p not in ok_partner:
-                yield from _dangling(("objectives", i, "agreed_by", j), p, partners, "partner")
+                yield from _dangling(
+                    ("objectives", i, "agreed_by", j), p, ctx.ids("partners"), "partner"
+                )
         for p in obj.priority:
             if p not in ok_partner:
-                yield from _dangling(("objectives", i, "priority", p), p, partners, "partner")
+                yield from _dangling(
+                    ("objectives", i, "priority", p), p, ctx.ids("partners"), "partner"
+                )
         for j, k in enumerate(obj.kpi_ids):
             if k not in ok_kpi:
-                yield from _dangling(("objectives", i, "kpi_ids", j), k, kpis, "KPI")
+                yield from _dangling(("objectives", i, "kpi_ids", j), k, ctx.ids("kpis"), "KPI")
     committee = f.governance.steering_committee if f.governance else None
     for i, m in enumerate(committee.members if committee else ()):
         if m.partner not in ok_partner:
             path: Path = ("governance", "steering_committee", "members", i, "partner")
-            yield from _dangling(path, m.partner, partners, "partner")
+            yield from _dangling(path, m.partner, ctx.ids("partners"), "partner")
     for i, mt in enumerate(f.meetings):
         for p in mt.exec_attendance:
             if p not in ok_partner:
-                yield from _dangling(("meetings", i, "exec_attendance", p), p, partners, "partner")
+                yield from _dangling(
+                    ("meetings", i, "exec_attendance", p), p, ctx.ids("partners"), "partner"
+                )
         for j, s in enumerate(mt.signals_discussed):
             if s not in ok_signal:
                 path = ("meetings", i, "signals_discussed", j)
-                yield from _dangling(path, s, signals, "market signal")
+                yield from _dangling(path, s, ctx.ids("market_signals"), "market signal")
     for i, a in enumerate(f.action_items):
         if a.meeting_id not in ok_meeting:
             path = ("action_items", i, "meeting_id")
-            yield from _dangling(path, a.meeting_id, meetings, "meeting")
+            yield from _dangling(path, a.meeting_id, ctx.ids("meetings"), "meeting")
     for i, e in enumerate(f.escalations):
         if e.raised_by not in ok_partner:
             path = ("escalations", i, "raised_by")
-            yield from _dangling(path, e.raised_by, partners, "partner")
+            yield from _dangling(path, e.raised_by, ctx.ids("partners"), "partner")
     for i, r in enumerate(f.resource_commitments):
         if r.partner not in ok_partner:
             path = ("resource_commitments", i, "partner")
-            yield from _dangling(path, r.partner, partners, "partner")
+            yield from _dangling(path, r.partner, ctx.ids("partners"), "partner")
     for i, ms in enumerate(f.milestones):
         if ms.owner not in ok_owner:
             path = ("milestones", i, "owner")
-            yield from _dangling(path, ms.owner, partners, "owner", joint=True)
+            yield from _dangling(path, ms.owner, ctx.ids("partners"), "owner", joint=True)
     for i, pr in enumerate(f.culture.profiles):
         if pr.partner not in ok_partner:
             path = ("culture", "profiles", i, "partner")
-            yield from _dangling(path, pr.partner, partners, "partner")
+            yield from _dangling(path, pr.partner, ctx.ids("partners"), "partner")
     for i, act in enumerate(f.culture.integration_activities):
         for p in act.participants:
             if p not in ok_partner:
                 path = ("culture", "integration_activities", i, "participants", p)
-                yield from _dangling(path, p, partners, "partner")
+                yield from _dangling(path, p, ctx.ids("partners"), "partner")
     for i, sig in enumerate(f.market_signals):
         for j, o in enumerate(sig.affects_objectives):
             if o not in ok_objective:
                 path = ("market_signals", i, "affects_objectives", j)
-                yield from _dangling(path, o, objectives, "objective")
+                yield from _dangling(path, o, ctx.ids("objectives"), "objective")
     for i, asm in enumerate(f.assumptions):
         for j, o in enumerate(asm.objectives):
             if o not in ok_objective:
                 path = ("assumptions", i, "objectives", j)
-                yield from _dangling(path, o, objectives, "objective")
+                yield from _dangling(path, o, ctx.ids("objectives"), "objective")
     for i, kpi in enumerate(f.kpis):
         if kpi.owner not in ok_owner:
-            yield from _dangling(("kpis", i, "owner"), kpi.owner, partners, "owner", joint=True)
+            yield from _dangling(
+                ("kpis", i, "owner"), kpi.owner, ctx.ids("partners"), "owner", joint=True
+            )
     for i, ps in enumerate(f.pulse_surveys):
         if ps.respondent_org not in ok_partner:
             path = ("pulse_surveys", i, "respondent_org")
-            yield from _dangling(path, ps.respondent_org, partners, "partner")
+            yield from _dangling(path, ps.respondent_org, ctx.ids("partners"), "partner")
     for i, hc in enumerate(f.health_checks):
         for p in hc.scores:
             if p not in ok_partner:
-                yield from _dangling(("health_checks", i, "scores", p), p, partners, "partner")
+                yield from _dangling(
+                    ("health_checks", i, "scores", p), p, ctx.ids("partners"), "partner"
+                )
     for i, fc in enumerate(f.feedback_channels):
         for j, p in enumerate(fc.open_to):
             if p not in ok_partner:
                 path = ("feedback_channels", i, "open_to", j)
-                yield from _dangling(path, p, partners, "partner")
+                yield from _dangling(path, p, ctx.ids("partners"), "partner")
     for i, le in enumerate(f.learning_log):
         if le.author_org not in ok_partner:
             path = ("learning_log", i, "author_org")
-            yield from _dangling(path, le.author_org, partners, "partner")
+            yield from _dangling(path, le.author_org, ctx.ids("partners"), "partner")
         if le.linked_to not in ok_linkable:
             path = ("learning_log", i, "linked_to")
-            yield from _dangling(path, le.linked_to, linkable, "milestone, escalation or decision")
+            yield from _dangling(
+                path,
+                le.linked_to,
+                ctx.ids("milestones", "escalations", "decisions"),
+                "milestone, escalation or decision",
+            )
 
 
 # --- dates ----------------------------------------------------------------------------

@@ -43,6 +43,10 @@ _FLOAT_LIMIT = sys.float_info.max
 _FACTORY: type[Any] = type(attrs.Factory(list))
 
 
+#: What ``d.get`` gives for a key the file does not write (``None`` is a value in JSON).
+_ABSENT = object()
+
+
 class _Refused(Exception):
     """The fast path does not accept this input; the detailed path decides."""
 
@@ -74,6 +78,31 @@ class _Matched:
         return value
 
 
+class _Dates:
+    """ISO dates read before, by their text.
+
+    A file repeats its dates (a meeting day, a quarter's end), and so do files of
+    one partnership; a dictionary lookup costs a fraction of the match and parse.
+    """
+
+    #: Past this many remembered dates the memory starts over.
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self.seen: dict[str, dt.date] = {}
+
+    def read(self, value: Any) -> dt.date:
+        if type(value) is str and _ISO_DATE.fullmatch(value) is not None:
+            day = dt.date.fromisoformat(value)
+            if len(self.seen) >= self.LIMIT:
+                self.seen.clear()
+            self.seen[value] = day
+            return day
+        if type(value) is dt.date:
+            return value
+        raise _Refused
+
+
 class _Unsupported(Exception):
     """A field type this generator has no code for."""
 
@@ -82,11 +111,15 @@ class _Generator:
     """Writes one structuring function per attrs class, into one shared namespace."""
 
     def __init__(self) -> None:
+        dates = _Dates()
         self.namespace: dict[str, Any] = {
             "_R": _refuse,
-            "_date_t": dt.date,
-            "_fromiso": dt.date.fromisoformat,
-            "_isodate": _ISO_DATE.fullmatch,
+            "_absent": _ABSENT,
+            # Only ISO date texts are remembered, and only text equals text: a date or
+            # anything else misses and is judged by read(), an unhashable value makes
+            # get() raise (a refusal), and a str subclass reads as the detailed hook reads it.
+            "_known_date": dates.seen.get,
+            "_read_date": dates.read,
             "_new": object.__new__,
             "_tuple": tuple,
             "_map": map,
@@ -159,14 +192,17 @@ class _Generator:
         if default is None and _optional_inner(hint) is not None:
             # An omitted optional value and an explicit null both read as None.
             return [f"    v = d.get({key})", "    " + store.format(value)]
-        lines = [f"    if {key} in d:", f"        v = d[{key}]", "        " + store.format(value)]
         if direct:
             if isinstance(default, _FACTORY):
                 fallback = f"{self.constant(default.factory, 'factory')}()"
             else:
                 fallback = self.constant(default, "default")
-            lines += ["    else:", "        " + store.format(fallback)]
-        return lines
+            # One lookup where "in" and then [] would make two.
+            return [
+                f"    v = d.get({key}, _absent)",
+                "    " + store.format(f"({fallback} if v is _absent else {value})"),
+            ]
+        return [f"    if {key} in d:", f"        v = d[{key}]", "        " + store.format(value)]
 
     def expression(self, t: Any, var: str, depth: int) -> str:
         """Python source that structures the value named *var* as *t*, or calls _R()."""
@@ -182,10 +218,7 @@ class _Generator:
         if t is float:
             return self._number(var, None, None)
         if t is dt.date:
-            return (
-                f"(_fromiso({var}) if type({var}) is _str and _isodate({var}) is not None"
-                f" else {var} if type({var}) is _date_t else _R())"
-            )
+            return f"(_known_date({var}) or _read_date({var}))"
         if isinstance(t, type) and issubclass(t, StrEnum):
             return self._enum(t, var)
         if isinstance(t, type) and attrs.has(t):
@@ -240,8 +273,11 @@ class _Generator:
         # detailed hook's finiteness test does; a 4 on a float scale is read as 4.0.
         low_text = repr(-_FLOAT_LIMIT if low is None else low)
         high_text = repr(_FLOAT_LIMIT if high is None else high)
-        kind = f"(type({var}) is _float or type({var}) is _int)"
-        return f"(_float({var}) if {kind} and {low_text} <= {var} <= {high_text} else _R())"
+        within = f"{low_text} <= {var} <= {high_text}"
+        return (
+            f"({var} if type({var}) is _float and {within}"
+            f" else _float({var}) if type({var}) is _int and {within} else _R())"
+        )
 
 
 def _optional_inner(t: Any) -> Any:

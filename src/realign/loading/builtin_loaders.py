@@ -162,21 +162,8 @@ def _load_json(source: FactSource) -> RawFacts:
     text = source.read_text()
     _empty(source, text, "JSON")
     duplicated: list[tuple[int, str]] = []
-
-    def build_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        # json keeps the last of two equal keys without a word; TOML refuses them.
-        # dict() keeps the first position and the last value of a repeated key.
-        obj = dict(pairs)
-        if len(obj) != len(pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if key in seen:
-                    duplicated.append((id(obj), key))
-                seen.add(key)
-        return obj
-
     try:
-        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=build_object)
+        data = _decode_json(text, duplicated)
     except json.JSONDecodeError as exc:
         raise FactError(
             [
@@ -223,13 +210,57 @@ def _load_json(source: FactSource) -> RawFacts:
         )
     raw = RawFacts(data=data, format="json", positions=functools.partial(json_source_map, text))
     # A lone surrogate can only come from a \uD800-\uDFFF escape, so most files need no walk.
-    if (duplicated or _SURROGATE_ESCAPE.search(text)) and (
+    if (duplicated or ("\\" in text and _SURROGATE_ESCAPE.search(text))) and (
         problems := list(_json_value_problems(source, data, duplicated))
     ):
         raise FactError(raw.locator().place(problems))
     return raw
 
 
+def _decode_json(text: str, duplicated: list[tuple[int, str]]) -> Any:
+    """The document in *text*, adding to *duplicated* each key written twice in one object.
+
+    json keeps the last of two equal keys without a word; TOML refuses them. Seeing
+    every key pair costs a third of the parse, so the text is first read plainly,
+    counting the entries of its objects. A repeated key leaves its object with
+    fewer entries than the text has key-value colons; when the entries match an
+    upper bound on those colons, no key repeats, and only otherwise is the text
+    read again pair by pair.
+    """
+    entries = 0
+
+    def count(obj: dict[str, Any]) -> dict[str, Any]:
+        nonlocal entries
+        entries += len(obj)
+        return obj
+
+    data = json.loads(text, parse_constant=_reject_constant, object_hook=count)
+    colons = text.count(":")
+    if entries == colons or entries == colons - len(_QUOTED_COLON.findall(text)):
+        return data
+    return _decode_json_pairwise(text, duplicated)
+
+
+def _decode_json_pairwise(text: str, duplicated: list[tuple[int, str]]) -> Any:
+    """:func:`_decode_json` seeing every key pair: the reference it must agree with."""
+
+    def build_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        # dict() keeps the first position and the last value of a repeated key.
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    duplicated.append((id(obj), key))
+                seen.add(key)
+        return obj
+
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=build_object)
+
+
+#: A colon followed by what cannot start a JSON value, so inside a string: the
+#: parser takes a key's colon only when a value (after spaces) comes next.
+_QUOTED_COLON = re.compile(r':(?=[ \t\n\r]*[^ \t\n\r"{\[\-0-9tfnNI])')
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,13 @@ class FactSource:
         else:
             assert self.path is not None
             try:
-                size = self.path.stat().st_size
-                if size > self.max_bytes:
-                    self._refuse(size)
-                data = self.path.read_bytes()
+                # One open file for the size and the content: a stat and a read by
+                # path would each look the path up again.
+                with open(self.path, "rb", buffering=0) as file:
+                    size = os.fstat(file.fileno()).st_size
+                    if size > self.max_bytes:
+                        self._refuse(size)
+                    data = file.readall()
             except OSError as exc:
                 raise FactError(
                     [
