@@ -542,7 +542,7 @@ def _ordered(node: Any) -> Any:
     return (type(node).__name__, node)
 
 
-def _repeated_at(data: Any, duplicated: list[tuple[int, str]]) -> list[tuple[Any, ...]]:
+def _repeated_at(data: Any, duplicated: list[tuple[dict[str, Any], str]]) -> list[tuple[Any, ...]]:
     """Where each reported repeated key is, as a path: object ids mean nothing across parses."""
     where: dict[int, tuple[Any, ...]] = {}
     stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
@@ -554,11 +554,13 @@ def _repeated_at(data: Any, duplicated: list[tuple[int, str]]) -> list[tuple[Any
         elif isinstance(node, list):
             stack.extend(((*path, index), value) for index, value in enumerate(node))
     # An object that a repeated key of its parent replaced is in no path.
-    return sorted(((*where.get(obj, ("<replaced>",)), key) for obj, key in duplicated), key=repr)
+    return sorted(
+        ((*where.get(id(obj), ("<replaced>",)), key) for obj, key in duplicated), key=repr
+    )
 
 
-def _decoded(decode: Callable[[str, list[tuple[int, str]]], Any], text: str) -> Any:
-    duplicated: list[tuple[int, str]] = []
+def _decoded(decode: Callable[[str, list[tuple[dict[str, Any], str]]], Any], text: str) -> Any:
+    duplicated: list[tuple[dict[str, Any], str]] = []
     try:
         data = decode(text, duplicated)
     except (ValueError, RecursionError) as exc:

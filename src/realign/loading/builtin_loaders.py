@@ -161,7 +161,7 @@ def _excerpt(text: str, line: int) -> str | None:
 def _load_json(source: FactSource) -> RawFacts:
     text = source.read_text()
     _empty(source, text, "JSON")
-    duplicated: list[tuple[int, str]] = []
+    duplicated: list[tuple[dict[str, Any], str]] = []
     try:
         data = _decode_json(text, duplicated)
     except json.JSONDecodeError as exc:
@@ -217,7 +217,7 @@ def _load_json(source: FactSource) -> RawFacts:
     return raw
 
 
-def _decode_json(text: str, duplicated: list[tuple[int, str]]) -> Any:
+def _decode_json(text: str, duplicated: list[tuple[dict[str, Any], str]]) -> Any:
     """The document in *text*, adding to *duplicated* each key written twice in one object.
 
     json keeps the last of two equal keys without a word; TOML refuses them. Seeing
@@ -241,7 +241,7 @@ def _decode_json(text: str, duplicated: list[tuple[int, str]]) -> Any:
     return _decode_json_pairwise(text, duplicated)
 
 
-def _decode_json_pairwise(text: str, duplicated: list[tuple[int, str]]) -> Any:
+def _decode_json_pairwise(text: str, duplicated: list[tuple[dict[str, Any], str]]) -> Any:
     """:func:`_decode_json` seeing every key pair: the reference it must agree with."""
 
     def build_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -251,7 +251,9 @@ def _decode_json_pairwise(text: str, duplicated: list[tuple[int, str]]) -> Any:
             seen: set[str] = set()
             for key, _ in pairs:
                 if key in seen:
-                    duplicated.append((id(obj), key))
+                    # The object itself, not its id: an object a later duplicate key
+                    # replaces is dropped, and its id could pass to another one.
+                    duplicated.append((obj, key))
                 seen.add(key)
         return obj
 
@@ -265,12 +267,12 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _json_value_problems(
-    source: FactSource, data: dict[str, Any], duplicated: list[tuple[int, str]]
+    source: FactSource, data: dict[str, Any], duplicated: list[tuple[dict[str, Any], str]]
 ) -> Iterator[Problem]:
     """Duplicate keys, and strings no UTF-8 file can hold (lone surrogates from escapes)."""
     duplicate_keys: dict[int, list[str]] = {}
-    for obj_id, key in duplicated:
-        duplicate_keys.setdefault(obj_id, []).append(key)
+    for obj, key in duplicated:
+        duplicate_keys.setdefault(id(obj), []).append(key)
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
     while stack:
         path, node = stack.pop()
