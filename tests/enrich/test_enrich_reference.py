@@ -12,6 +12,7 @@ generated paths and generated numbers, edge cases included.
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -449,6 +450,78 @@ def test_enrich_matches_the_plain_plugin_loop(partnership: Partnership) -> None:
     assert list(fast.unknown.items()) == list(plain.unknown.items())
     assert seen_fast == seen_plain
     assert fast.namespaces == plain.namespaces
+
+
+class _Watcher:
+    """Records the derived facts each enricher call is given, wherever pluggy places it."""
+
+    def __init__(self, seen: list[list[str]]) -> None:
+        self.seen = seen
+
+    def watch(self, facts: FactSet) -> list[DerivedFact]:
+        self.seen.append(list(facts.derived))
+        # One fact of its own, so the ones after it have something new to see.
+        return [DerivedFact(name=f"watcher.{type(self).__name__.lower()}", value=1)]
+
+
+class _First(_Watcher):
+    @hookimpl(tryfirst=True)
+    def realign_enrich_facts(self, facts: FactSet) -> list[DerivedFact]:
+        return self.watch(facts)
+
+
+class _Middle(_Watcher):
+    @hookimpl(tryfirst=True)
+    def realign_enrich_facts(self, facts: FactSet) -> list[DerivedFact]:
+        return self.watch(facts)
+
+
+class _Last(_Watcher):
+    @hookimpl(trylast=True)
+    def realign_enrich_facts(self, facts: FactSet) -> list[DerivedFact]:
+        return self.watch(facts)
+
+
+def _watched(seen: list[list[str]]) -> pluggy.PluginManager:
+    """The built-in enrichers with a watcher before them, one in their midst and one after.
+
+    Like them, the first two try to come first: of those, the one registered last comes first.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in ("governance", "culture"):
+        pm.register(importlib.import_module(f"realign.enrich.{name}"))
+    pm.register(_Middle(seen))
+    for name in ("market", "execution", "monitoring"):
+        pm.register(importlib.import_module(f"realign.enrich.{name}"))
+    pm.register(_First(seen))
+    pm.register(_Last(seen))
+    return pm
+
+
+def _built_in(facts: FactSet, module: str) -> list[str]:
+    """The names of the derived facts the built-in enricher *module* produces for *facts*."""
+    plugin = importlib.import_module(f"realign.enrich.{module}")
+    return [fact.name for fact in plugin.realign_enrich_facts(facts=facts)]
+
+
+@_PARTNERSHIPS
+@given(partnerships())
+def test_plugins_among_the_built_in_ones_see_what_the_plain_loop_shows(
+    partnership: Partnership,
+) -> None:
+    seen_fast: list[list[str]] = []
+    seen_plain: list[list[str]] = []
+    fast = enrich(partnership, _watched(seen_fast))
+    plain = _plain_enrich(partnership, _watched(seen_plain))
+    # Before every built-in enricher, after some of them but not all, after all of them.
+    assert len(seen_fast) == 3
+    assert len(seen_fast[0]) == 0
+    before = ("monitoring", "execution", "market")
+    assert len(seen_fast[1]) == 1 + sum(len(_built_in(fast, name)) for name in before)
+    assert len(seen_fast[2]) == len(fast.derived) - 1
+    assert seen_fast == seen_plain
+    assert list(fast.derived.items()) == list(plain.derived.items())
 
 
 class _Fixed:

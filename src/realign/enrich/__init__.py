@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pluggy
@@ -26,13 +27,13 @@ def enrich(partnership: Partnership, plugin_manager: pluggy.PluginManager) -> Fa
     """
     facts = FactSet(partnership=partnership, unknown=unknown_facts(partnership))
     derived: dict[str, DerivedFact] = {}
-    names: list[str] = []
     # Each plugin's facts by name: which plugin derived a fact is needed only for an error.
     batches: list[tuple[str, dict[str, DerivedFact]]] = []
-    hook = plugin_manager.hook.realign_enrich_facts
     # Called one implementation at a time, in pluggy's order, so that each sees
     # what the previous ones derived and every fact is tied to its plugin.
-    for impl in reversed(hook.get_hookimpls()):
+    impls = plugin_manager.hook.realign_enrich_facts.get_hookimpls()[::-1]
+    last = len(impls) - 1
+    for position, impl in enumerate(impls):
         try:
             result: Any = impl.function(facts=facts)
             produced: list[object] = list(result or ())
@@ -43,11 +44,37 @@ def enrich(partnership: Partnership, plugin_manager: pluggy.PluginManager) -> Fa
             _raise_first_problem(produced, batches, impl.plugin_name)
         derived.update(batch)
         batches.append((impl.plugin_name, batch))
-        # Two sorted runs, which the sort merges in one pass.
-        names += sorted(batch)
-        names.sort()
-        facts = with_derived(facts, {name: derived[name] for name in names})
+        if position == last:
+            facts = with_derived(facts, {name: derived[name] for name in sorted(derived)})
+        else:
+            # The next enricher sees what is derived so far in name order too, but
+            # most never iterate it: the names are sorted only if one does.
+            facts = with_derived(facts, _InNameOrder(dict(derived)))
     return facts
+
+
+class _InNameOrder(Mapping[str, DerivedFact]):
+    """Derived facts that iterate in name order, sorted on the first iteration only."""
+
+    __slots__ = ("_facts", "_names")
+
+    def __init__(self, facts: dict[str, DerivedFact]) -> None:
+        self._facts = facts
+        self._names: list[str] | None = None
+
+    def __getitem__(self, name: str) -> DerivedFact:
+        return self._facts[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._facts
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def __iter__(self) -> Iterator[str]:
+        if self._names is None:
+            self._names = sorted(self._facts)
+        return iter(self._names)
 
 
 def _raise_first_problem(

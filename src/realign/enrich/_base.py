@@ -67,7 +67,8 @@ def round_half_away(value: float, places: int = 2) -> float:
     # No more decimals than asked for: quantizing gives the same float back.
     if shortcut and kind is float and "e" not in text and len(text) - text.index(".") <= places + 1:
         return value
-    return float(Decimal(text).quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
+    # The rounding passed by position: the same call, without parsing a keyword.
+    return float(Decimal(text).quantize(_QUANTA[places], ROUND_HALF_UP))
 
 
 def unknown_value(reason: str) -> Unknown:
@@ -127,8 +128,9 @@ class Collector:
         # The top-level keys with something unknown under them: a path under
         # any other key is known, which is seen without asking.
         self._unknown_heads = index.by_head
-        # The same needs come back for many facts of one area: their gap, once.
-        self._gaps: dict[tuple[str, ...], str | None] = {}
+        # The same needs come back for many facts of one area, and in other
+        # enrichers of the same fact set: their gap, once per fact set.
+        self._gaps = index.gaps
 
     def age(self, day: date) -> int:
         return (self.as_of - day).days
@@ -171,14 +173,23 @@ class Collector:
         needs: Iterable[str] = (),
     ) -> None:
         """Record a derived fact, or its being unknown when a stated fact it *needs* is."""
-        if needs:
+        # With nothing unknown under any top-level key, no need can have a gap.
+        if needs and self._unknown_heads:
             gap: str | None
             if type(needs) is tuple:
                 # Written once in the code, so it comes back: the gap is remembered.
                 remembered = self._gaps.get(needs, _UNSET)
                 gap = self.gap(*needs) if remembered is _UNSET else cast("str | None", remembered)
             else:
-                gap = self._first_gap(needs)
+                # _first_gap, inline: most facts about one record come here.
+                gap = None
+                heads = self._unknown_heads
+                for path in needs:
+                    if path.partition(".")[0].partition("[")[0] in heads:
+                        reason = self._reason_unknown(path)
+                        if reason is not None:
+                            gap = f"{path} is unknown ({reason})"
+                            break
             if gap is not None:
                 self.unknown(name, description, gap, sources)
                 return
@@ -186,8 +197,16 @@ class Collector:
             self.unknown(name, description, "too large to compute", sources)
             return
         # Most facts have a single source, in a list: nothing to deduplicate.
-        if type(sources) is list and len(sources) < 2:
-            distinct = tuple(sources)
+        if type(sources) is list and len(sources) < 3:
+            if len(sources) < 2:
+                distinct = tuple(sources)
+            else:
+                first, second = sources
+                # Two sources: distinct unless the same, as dict.fromkeys tells strings apart.
+                if type(first) is str and type(second) is str:
+                    distinct = (first,) if first == second else (first, second)
+                else:
+                    distinct = tuple(dict.fromkeys(sources))
         else:
             distinct = tuple(dict.fromkeys(sources))
         self.out.append(derived_fact(name, value, distinct, description, None))

@@ -179,7 +179,7 @@ class _UnknownIndex:
     the prefixes of the path.
     """
 
-    __slots__ = ("answers", "by_head", "unknown")
+    __slots__ = ("answers", "by_head", "gaps", "unknown")
 
     def __init__(self, unknown: Mapping[str, str]) -> None:
         self.unknown = unknown
@@ -188,6 +188,9 @@ class _UnknownIndex:
             by_head.setdefault(_head(path), []).append(path)
         self.by_head = {head: tuple(sorted(paths, key=len)) for head, paths in by_head.items()}
         self.answers: dict[str, str | None] = {}
+        #: The enrichers' gaps by the paths they need, first unknown first: the
+        #: same needs come back in several enrichers of one fact set.
+        self.gaps: dict[tuple[str, ...], str | None] = {}
 
     def reason(self, path: str) -> str | None:
         answers = self.answers
@@ -266,16 +269,16 @@ def unknown_facts(partnership: Partnership) -> dict[str, str]:
     declared = "declared a data gap in assessment.data_gaps"
     unstated = "not stated in the fact file"
     gaps = set(partnership.assessment.data_gaps)
-    out = dict.fromkeys(sorted(gaps), declared)
     paths: list[str] = []
     _walker(type(partnership))(partnership, "", paths)
-    if gaps:
-        for path in paths:
-            if not any(prefix in gaps for prefix in _prefixes(strip_indices(path))):
-                out[path] = unstated
-    else:
-        out.update(dict.fromkeys(paths, unstated))
-    return dict(sorted(out.items()))
+    if not gaps:
+        # Sorting the paths alone is cheaper than sorting (path, reason) pairs.
+        return dict.fromkeys(sorted(paths), unstated)
+    out = dict.fromkeys(gaps, declared)
+    for path in paths:
+        if not any(prefix in gaps for prefix in _prefixes(strip_indices(path))):
+            out[path] = unstated
+    return {path: out[path] for path in sorted(out)}
 
 
 # What a field can hold, read from its type: nothing that can be unknown inside

@@ -206,7 +206,9 @@ def _escalations(c: Collector) -> None:
             "days from opened to resolved (to as_of while still open)",
             needs=needs,
         )
-    recent = [(i, e) for i, e in enumerate(c.p.escalations) if c.within(e.opened, H)]
+    # Each escalation's age, once: the windows below all measure it.
+    ages = [(c.as_of - e.opened).days for e in c.p.escalations]
+    recent = [(i, e) for i, e in enumerate(c.p.escalations) if 0 <= ages[i] <= H]
     by_category = Counter(str(e.category) for _, e in recent)
     c.add(
         "escalations.by_category_h",
@@ -215,8 +217,8 @@ def _escalations(c: Collector) -> None:
         f"escalations opened within the last {H} days, per category",
         needs=("escalations",),
     )
-    last_q = [i for i, e in enumerate(c.p.escalations) if c.within(e.opened, Q)]
-    prior_q = [i for i, e in enumerate(c.p.escalations) if Q < c.age(e.opened) <= 2 * Q]
+    last_q = [i for i, age in enumerate(ages) if 0 <= age <= Q]
+    prior_q = [i for i, age in enumerate(ages) if Q < age <= 2 * Q]
     c.add(
         "escalations.opened_last_q",
         len(last_q),
@@ -252,10 +254,11 @@ def _lacks_agenda_or_minutes(meeting: Meeting) -> bool | None:
 
 
 def _meeting_discipline(c: Collector) -> None:
-    recent: list[tuple[int, Meeting]] = []
+    recent: list[tuple[int, Meeting, bool | None]] = []
     for i, m in enumerate(c.p.meetings):
         path = f"meetings[{i}]"
-        c.add(f"{path}.days_ago", c.age(m.date), [f"{path}.date"], "days before as_of")
+        age = (c.as_of - m.date).days
+        c.add(f"{path}.days_ago", age, [f"{path}.date"], "days before as_of")
         c.add(
             f"{path}.agenda_in_time",
             (m.agenda_sent_days_before or 0) >= AGENDA_LEAD_DAYS,
@@ -275,28 +278,28 @@ def _meeting_discipline(c: Collector) -> None:
             )
         else:
             c.add(f"{path}.lacks_agenda_or_minutes", lacks, inputs, description)
-        if c.within(m.date, H):
-            recent.append((i, m))
+        if 0 <= age <= H:
+            recent.append((i, m, lacks))
     needs = ("meetings", "meetings.agenda_sent_days_before", "meetings.minutes_published")
     c.add(
         "meetings.within_h",
         len(recent),
-        [f"meetings[{i}].date" for i, _ in recent],
+        [f"meetings[{i}].date" for i, _, _ in recent],
         f"meetings within the last {H} days",
         needs=("meetings",),
     )
     c.add(
         "meetings.without_agenda_or_minutes_h",
-        sum(_lacks_agenda_or_minutes(m) is True for _, m in recent),
-        [f"meetings[{i}]" for i, _ in recent],
+        sum(lacks is True for _, _, lacks in recent),
+        [f"meetings[{i}]" for i, _, _ in recent],
         f"meetings within {H} days known to lack a timely agenda or minutes",
         needs=needs,
     )
     c.undetermined(
         "meetings.agenda_or_minutes_undetermined_h",
         f"meetings within {H} days whose agenda or minutes are not stated",
-        [m.id for _, m in recent if _lacks_agenda_or_minutes(m) is None],
-        [f"meetings[{i}]" for i, _ in recent],
+        [m.id for _, m, lacks in recent if lacks is None],
+        [f"meetings[{i}]" for i, _, _ in recent],
     )
 
 

@@ -87,7 +87,7 @@ def _composite_or_unknown(
 
 
 def _latest_wave(
-    c: Collector, path: str, survey: PulseSurvey, composite: object
+    c: Collector, path: str, survey: PulseSurvey, composite: object, rate: float | None
 ) -> dict[str, object]:
     """One partner's latest wave, with an unknown value wherever the file does not say."""
     wave = _wave(survey)
@@ -104,10 +104,8 @@ def _latest_wave(
         name: c.stated(getattr(survey, name), f"{path}.{name}", f"the {name} of {wave}")
         for name in ("responses", "invited", "recommend_nps")
     }
-    rate: object = response_rate(survey)
     unknown_inputs = [v for k, v in inputs.items() if k != "recommend_nps" and is_unknown(v)]
-    if unknown_inputs:
-        rate = merge_unknown(unknown_inputs)
+    stated_rate: object = merge_unknown(unknown_inputs) if unknown_inputs else rate
     return {
         "period": survey.period,
         "date": survey.date,
@@ -116,7 +114,7 @@ def _latest_wave(
         "items": items,
         "responses": inputs["responses"],
         "invited": inputs["invited"],
-        "response_rate": rate,
+        "response_rate": stated_rate,
         "recommend_nps": inputs["recommend_nps"],
     }
 
@@ -125,6 +123,8 @@ def _pulses(c: Collector) -> None:
     waves: dict[str, list[tuple[int, PulseSurvey]]] = defaultdict(list)
     # Per wave, its composite, or why it has none: the series below use them again.
     composites_of: list[tuple[float | None, str]] = []
+    # Per wave, its response rate: the latest wave of each partner shows it again.
+    rates: list[float | None] = []
     for i, survey in enumerate(c.p.pulse_surveys):
         path = f"pulse_surveys[{i}]"
         composite = pulse_composite(survey)
@@ -135,9 +135,11 @@ def _pulses(c: Collector) -> None:
             c.unknown(f"{path}.composite", description, reason, [f"{path}.items"])
         else:
             c.add(f"{path}.composite", composite, [f"{path}.items"], description)
+        rate = response_rate(survey)
+        rates.append(rate)
         c.add(
             f"{path}.response_rate",
-            response_rate(survey),
+            rate,
             [f"{path}.responses", f"{path}.invited"],
             "responses / invited (none if nobody was invited)",
             needs=[f"{path}.responses", f"{path}.invited"],
@@ -154,7 +156,9 @@ def _pulses(c: Collector) -> None:
         series = [_composite_or_unknown(s, *composites_of[j]) for j, s in ordered]
         composites[org] = series
         last_index, last = ordered[-1]
-        latest[org] = _latest_wave(c, f"pulse_surveys[{last_index}]", last, series[-1])
+        latest[org] = _latest_wave(
+            c, f"pulse_surveys[{last_index}]", last, series[-1], rates[last_index]
+        )
         if len(series) >= 2:
             now, before = series[-1], series[-2]
             if isinstance(now, Unknown) or isinstance(before, Unknown):
