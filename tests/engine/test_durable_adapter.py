@@ -28,6 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from realign import Engine, FactSet, get_plugin_manager
+from realign.engine import durable
 from realign.engine.durable import (
     _MAX_HASHES,
     FLUSH_RULE,
@@ -442,6 +443,59 @@ def test_a_bad_fact_raises_and_the_session_is_still_cleaned_up() -> None:
             session.run([fact("a", "a", v=20.0), fact("bad", "a", v=math.inf)])
     assert matcher.live_sessions == 0
     assert ids(run_once(matcher, [fact("a", "a", v=20.0)]), "big") == [("a",)]
+
+
+# -- sessions take turns in one state ---------------------------------------------------
+
+
+def test_a_session_sees_nothing_of_the_one_before(matcher: DurableMatcher) -> None:
+    # Half a join left in the shared state would complete with the next session's half.
+    first = run_once(matcher, [fact("p1", "p", g=1.0), fact("a", "a", v=20.0)])
+    second = run_once(matcher, [fact("q1", "q", g=1.0), fact("a", "a", v=20.0)])
+    assert ids(first, "pair") == []
+    assert ids(second, "pair") == []
+    # A retracted fact is new again: asserted once more, it fires once more.
+    assert ids(first, "big") == ids(second, "big") == [("a",)]
+
+
+def test_a_failed_session_leaves_nothing_behind() -> None:
+    matcher = DurableMatcher(RULES)
+    with pytest.raises(Boom):
+        fail_inside_a_session(matcher, fires=True)
+    assert ids(run_once(matcher, [fact("q1", "q", g=1.0)]), "pair") == []
+
+
+def test_when_retracting_fails_the_next_session_gets_a_fresh_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    matcher = DurableMatcher(RULES)
+    shared = matcher._shared
+
+    def refuse(handle: int, text: str) -> Any:
+        raise RuntimeError("retract_facts failed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(durable._dr, "retract_facts", refuse)
+        run_once(matcher, [fact("p1", "p", g=1.0)])
+    assert matcher._shared != shared
+    assert matcher.live_sessions == 0
+    assert ids(run_once(matcher, [fact("q1", "q", g=1.0)]), "pair") == []
+    with pytest.raises(Exception, match="error code"):
+        # The abandoned state was deleted, not left to grow.
+        durable._dr.delete_state(matcher._handle, shared)
+
+
+def test_a_session_opened_inside_another_has_a_state_of_its_own(
+    matcher: DurableMatcher,
+) -> None:
+    with matcher.session() as outer:
+        assert outer.run([fact("p1", "p", g=1.0)]) == []
+        with matcher.session() as inner:
+            assert matcher.live_sessions == 2
+            assert ids(inner.run([fact("q1", "q", g=1.0)]), "pair") == []
+        # The outer session's half of the join is still there.
+        assert ids(outer.run([fact("q2", "q", g=1.0)]), "pair") == [("p1", "q2")]
+    assert ids(run_once(matcher, [fact("q3", "q", g=1.0)]), "pair") == []
 
 
 # -- (7) determinism -------------------------------------------------------------------

@@ -15,15 +15,16 @@ sharp edge; each has a regression test in ``tests/engine/test_durable_adapter.py
   handled" when any one fact completes no pattern, and then starts no actions.
   Every batch ends with a sentinel fact that an always-firing rule matches,
   and the actions of the state are drained after it, whatever the answer.
-* **``delete_state`` crashes** on a session where no action ever completed. The
-  sentinel guarantees one did before the state is deleted.
+* **``delete_state`` crashes** on a state where no action ever completed. A
+  sentinel is asserted into a state before it is deleted.
 * **Numbers the parser rejects.** Python writes ``1e-05``; durable_rules' JSON
   parser refuses an exponent without a fraction. realign writes the JSON of
   rulesets and facts itself, with every number in positional notation.
 * **Message-not-handled and already-observed results** are expected: a fact
   that matches nothing is normal, and fact ids are unique.
-* **At most 1024 live sessions** per ruleset. One assessment is one session,
-  deleted in a ``finally``; a lock makes sure at most one is live per matcher.
+* **At most 1024 live sessions** per ruleset. A matcher uses one shared state,
+  cleared in a ``finally``; a lock makes sure one assessment at a time uses it,
+  and a session nested in another gets a state of its own, deleted on exit.
 * **Immutable rulesets.** Each compiled ruleset is registered once, under a
   name derived from the hash of its content.
 * **Facts, not events**, so every rule that matches a fact fires.
@@ -33,10 +34,11 @@ sharp edge; each has a regression test in ``tests/engine/test_durable_adapter.py
   Each session renames a fact whose id hash is already taken.
 * **At most 255 fields per fact**, or durable_rules drops the fact and returns a
   handle that crashes the process: refused here, before asserting.
-* **A large state per session.** Each session allocates about 12 KB per rule,
-  which glibc may map and unmap on every assessment (page faults costing more
-  than the matching); the first matcher fixes the allocator's thresholds
-  (:mod:`realign.engine.allocator`).
+* **A large state per session.** A durable_rules state holds about 12 KB per
+  rule. Created and deleted per assessment, it is written afresh every time
+  (and, depending on glibc's malloc thresholds, mapped and faulted in page by
+  page), which costs more than the matching. Assessments therefore take turns
+  in one state per matcher, and each retracts its facts when it is done.
 """
 
 from __future__ import annotations
@@ -49,7 +51,6 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .allocator import keep_session_memory
 from .durable_text import MAX_FIELDS, dumps, dumps_facts, fnv1a
 
 with warnings.catch_warnings():
@@ -79,7 +80,6 @@ class DurableMatcher:
     """
 
     def __init__(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
-        keep_session_memory()
         self._firing = {name: str(rule.get("run", name)) for name, rule in rules.items()}
         body = {name: {k: v for k, v in rule.items() if k != "run"} for name, rule in rules.items()}
         body[FLUSH_RULE] = {"all": [{"m": {"$and": [{"k": FLUSH_RULE}, {FLUSH_RULE: 1}]}}]}
@@ -93,13 +93,15 @@ class DurableMatcher:
         self._counter = itertools.count()
         self._hashes: dict[str, int] = {}
         self.live_sessions = 0
+        #: the state assessments take turns in: each retracts its facts when done
+        self._shared = self._fresh_sid()
 
     def session(self) -> DurableSession:
         return DurableSession(self)
 
-    def _assert(self, facts: list[dict[str, Any]], sink: list[Firing]) -> None:
-        """Assert a batch that ends with a sentinel, and collect the firings it caused."""
-        code, state = _dr.assert_facts(self._handle, dumps_facts(facts))
+    def _assert(self, text: str, sink: list[Firing]) -> None:
+        """Assert a batch (JSON) that ends with a sentinel, and collect the firings it caused."""
+        code, state = _dr.assert_facts(self._handle, text)
         # "Not handled" (some fact completed no pattern) and "already observed"
         # (some id was known) still queue the actions of every fact that matched:
         # the sentinel matched, so there is always at least one to run.
@@ -130,8 +132,35 @@ class DurableMatcher:
         for frame in frames if isinstance(frames, list) else (frames,):
             sink.append((firing, frame))
 
-    def _sentinel(self, sid: str, token: int) -> dict[str, Any]:
+    def _sentinel(self, sid: str) -> dict[str, Any]:
+        token = next(self._counter)
         return {"sid": sid, "id": f"{FLUSH_RULE}#{token}", "k": FLUSH_RULE, FLUSH_RULE: 1}
+
+    def _fresh_sid(self) -> str:
+        return f"s{next(self._counter)}"
+
+    def _delete(self, sid: str) -> None:
+        """Delete a state; one where no action ever completed needs the sentinel's first."""
+        self._assert(dumps_facts([self._sentinel(sid)]), [])
+        _dr.delete_state(self._handle, sid)
+
+    def _clear(self, batches: list[str]) -> None:
+        """Retract every fact of *batches* from the shared state, or replace the state.
+
+        Retracting leaves the state as it was before the assessment, without
+        allocating a new one: a new state costs about 12 KB per rule, written
+        and then read again, which a long run pays in cache misses.
+        """
+        try:
+            _, state = _dr.retract_facts(self._handle, f"[{','.join(b[1:-1] for b in batches)}]")
+            # No rule waits for a fact to go away, so retracting starts nothing.
+            if _dr.start_action_for_state(self._handle, state):  # pragma: no cover - defensive
+                msg = "retracting facts started an action"
+                raise RuntimeError(msg)
+        except Exception:
+            # Whatever the state holds now, no later assessment may see it.
+            sid, self._shared = self._shared, self._fresh_sid()
+            self._delete(sid)
 
     def _hash(self, ident: str) -> int:
         # Fact ids repeat from one assessment to the next (rule, binding, index),
@@ -145,32 +174,41 @@ class DurableMatcher:
 
 
 class DurableSession:
-    """One assessment's session: assert facts in rounds, collect firings, then delete.
+    """One assessment's session: assert facts in rounds, collect firings, then clean up.
 
-    Use it as a context manager; the state is deleted on exit, whatever happens.
+    Use it as a context manager. Sessions take turns in one durable_rules state
+    of their matcher: on exit, whatever happened, a session retracts every fact
+    it asserted, so the next one starts from an empty state. A session opened
+    while another is live (code inside an assessment starting another one) gets
+    a state of its own, deleted on exit.
     """
 
     def __init__(self, matcher: DurableMatcher) -> None:
         self._matcher = matcher
         self._sid = ""
-        self._rounds = 0
+        self._own_state = False
+        #: the JSON of every batch asserted, to retract them on exit
+        self._batches: list[str] = []
         self._ids: dict[int, str] = {}
 
     def __enter__(self) -> DurableSession:
-        self._matcher._lock.acquire()
-        self._sid = f"s{next(self._matcher._counter)}"
-        self._matcher.live_sessions += 1
+        matcher = self._matcher
+        matcher._lock.acquire()
+        matcher.live_sessions += 1
+        self._own_state = matcher.live_sessions > 1
+        self._sid = matcher._fresh_sid() if self._own_state else matcher._shared
         return self
 
     def run(self, facts: Iterable[Mapping[str, Any]]) -> list[Firing]:
         """Assert *facts* into this session and return the firings they cause."""
         matcher = self._matcher
         batch = [self._admit(fact) for fact in facts]
-        batch.append(matcher._sentinel(self._sid, self._rounds + 1))
+        batch.append(matcher._sentinel(self._sid))
+        text = dumps_facts(batch)
+        # Kept before asserting: a batch that fails half way may have stored some facts.
+        self._batches.append(text)
         sink: list[Firing] = []
-        matcher._assert(batch, sink)
-        # Counted only once asserted: a round that failed completed no action.
-        self._rounds += 1
+        matcher._assert(text, sink)
         return sink
 
     def _admit(self, fact: Mapping[str, Any]) -> dict[str, Any]:
@@ -194,10 +232,10 @@ class DurableSession:
     def __exit__(self, *exc: object) -> None:
         matcher = self._matcher
         try:
-            if self._rounds == 0:
-                # delete_state needs an action to have completed in this state.
-                matcher._assert([matcher._sentinel(self._sid, 0)], [])
-            _dr.delete_state(matcher._handle, self._sid)
+            if self._own_state:
+                matcher._delete(self._sid)
+            elif self._batches:
+                matcher._clear(self._batches)
         finally:
-            self._matcher.live_sessions -= 1
-            self._matcher._lock.release()
+            matcher.live_sessions -= 1
+            matcher._lock.release()
