@@ -253,8 +253,12 @@ def _root(node: ir.Root, program: Program) -> TermFn:
 
 def _get(node: ir.Get, program: Program) -> TermFn:
     name = node.name
+    # A field of a binding is read from the scope directly, without a closure call.
+    var = node.obj.name if type(node.obj) is ir.Var else None
+    source = None if var is not None else program.term(node.obj)
 
-    def field(obj: Any, ctx: Context) -> Any:
+    def field(ctx: Context, env: Env) -> Any:
+        obj = env[var] if source is None else source(ctx, env)  # type: ignore[index]
         # The hot paths, inlined: a plain or enumerated field of a stated record needs
         # no path, and a derived fact of a record is found by its path at once.
         if type(obj) is Located:
@@ -272,11 +276,7 @@ def _get(node: ir.Get, program: Program) -> TermFn:
                     return value.value  # type: ignore[attr-defined]
         return read_field(obj, name, ctx)
 
-    if type(node.obj) is ir.Var:
-        var = node.obj.name
-        return lambda ctx, env: field(env[var], ctx)
-    obj = program.term(node.obj)
-    return lambda ctx, env: field(obj(ctx, env), ctx)
+    return field
 
 
 def _at(node: ir.At, program: Program) -> TermFn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
@@ -93,10 +94,14 @@ def _items(value: Any) -> Any:
     return () if value is None else tuple(items_of(value))
 
 
+#: the scope of a condition that reads no binding; evaluation never writes a scope it is given
+_NO_BINDINGS: Mapping[str, Any] = MappingProxyType({})
+
+
 def requirements(rule: CompiledRule, ctx: Context) -> tuple[str, ...] | None:
     """Why the rule is not evaluable before looking at its conditions, or None."""
     for cond, reason in rule.requires:
-        result = evaluate_cond(cond, ctx, {})
+        result = evaluate_cond(cond, ctx, _NO_BINDINGS)
         if result is False:
             return (reason,)
         if type(result) is Unknown:
@@ -155,7 +160,7 @@ def prefilter(
     for cond, deps in free:
         if deps:
             continue
-        result = evaluate_cond(cond, ctx, {})
+        result = evaluate_cond(cond, ctx, _NO_BINDINGS)
         if result is False:
             # False whatever the bindings hold, even when a collection is unknown.
             return RuleOutcome(rule.id, "passed")
