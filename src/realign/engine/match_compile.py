@@ -34,7 +34,7 @@ import attrs
 from ..rules import ir
 from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown
-from .evaluate import Context
+from .evaluate import Context, Program
 from .outcome import Bound
 from .reading import Located, scalar
 
@@ -75,6 +75,8 @@ class CompiledMatch:
     aliases: Mapping[str, str]  # binding name -> durable_rules alias
     slots: tuple[Slot, ...]
     owners: tuple[tuple[str, ...], ...]  # every fact kind the rule needs, in pattern order
+    #: the slots' compiled closures, per program (one per engine), with the program
+    _closures: dict[int, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     @functools.cached_property
     def slots_of(self) -> dict[tuple[str, ...], tuple[Slot, ...]]:
@@ -125,13 +127,23 @@ class CompiledMatch:
             for owner in self.owners
         )
 
+    def _slot_closures(self, program: Program) -> tuple[tuple[tuple[str, Any, bool], ...], ...]:
+        """Each layout's slots as (field, closure, boolean), looked up once per program."""
+        found = self._closures.get(id(program))
+        if found is None or found[0] is not program:
+            closures = tuple(
+                tuple((name, program.term(node), boolean) for name, node, boolean in layout.slots)
+                for layout in self.layouts
+            )
+            found = self._closures[id(program)] = (program, closures)
+        resolved: tuple[tuple[tuple[str, Any, bool], ...], ...] = found[1]
+        return resolved
+
     def _facts(
         self, ctx: Context, bound: Bound, survivors: Mapping[str, Sequence[int]]
     ) -> Iterator[dict[str, Any]]:
-        term = ctx.program.term
-        for layout in self.layouts:
+        for layout, slots in zip(self.layouts, self._slot_closures(ctx.program), strict=True):
             kind, owner = layout.kind, layout.owner
-            slots = [(name, term(node), boolean) for name, node, boolean in layout.slots]
             ranges: list[Sequence[int]] = [
                 survivors[n] if n in survivors else range(len(bound.items[p]))
                 for n, p in zip(owner, layout.positions, strict=True)
