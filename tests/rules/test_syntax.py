@@ -763,6 +763,23 @@ def test_the_printer_knows_the_ambiguous_spots() -> None:
     )
 
 
+def test_a_field_named_for_is_not_the_keyword() -> None:
+    # The comprehension's value-first form is told by a 'for' at depth zero; x.for is a field.
+    tree = parse("any(p in partners where p.for)")
+    assert isinstance(tree, Comprehension)
+    assert tree.value is None
+    assert tree.where == Attr(Name("p", start=24, end=25), "for", start=24, end=29)
+    source = parse("all(A in (0).for)")
+    assert isinstance(source, Comprehension)
+    assert source.source == Attr(Literal(0, "number", start=9, end=12), "for", start=9, end=16)
+
+
+def test_exists_before_a_keyword_literal_is_not_a_comprehension() -> None:
+    tree = parse("exists false in []")
+    assert isinstance(tree, Compare)
+    assert tree.left == Exists(Literal(False, "bool", start=7, end=12), start=0, end=12)
+
+
 @given(trees)
 def test_print_then_parse_gives_the_same_tree(tree: Node) -> None:
     text = show(tree)

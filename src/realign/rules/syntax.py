@@ -438,7 +438,12 @@ class _Parser:
             return Neg(operand, start=start, end=operand.end)
         if self.at("exists"):
             start = self.advance().start
-            if self.tok.kind == "name" and self.peek().text == "in":
+            # exists x in xs where ...; but "exists false in xs" tests a literal.
+            if (
+                self.tok.kind == "name"
+                and self.tok.text not in KEYWORDS
+                and self.peek().text == "in"
+            ):
                 return self.comprehension_body("any", start, value=None)
             operand = self.unary()
             return Exists(operand, start=start, end=operand.end)
@@ -543,6 +548,7 @@ class _Parser:
 
     def _for_at_depth_zero(self) -> bool:
         depth = 0
+        previous = None
         for tok in self.tokens[self.i :]:
             if tok.kind == "end":
                 return False
@@ -553,7 +559,10 @@ class _Parser:
                     return False
                 depth -= 1
             elif depth == 0 and tok.kind == "name" and tok.text == "for":
-                return True
+                # After a dot it is a field named "for" (x.for), not the keyword.
+                if previous is None or previous.text != ".":
+                    return True
+            previous = tok
         return False
 
     def comprehension_body(
