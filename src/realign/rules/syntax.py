@@ -558,10 +558,14 @@ class _Parser:
                 if depth == 0:
                     return False
                 depth -= 1
-            elif depth == 0 and tok.kind == "name" and tok.text == "for":
+            elif (
+                depth == 0
+                and tok.kind == "name"
+                and tok.text == "for"
                 # After a dot it is a field named "for" (x.for), not the keyword.
-                if previous is None or previous.text != ".":
-                    return True
+                and (previous is None or previous.text != ".")
+            ):
+                return True
             previous = tok
         return False
 
