@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -80,10 +80,7 @@ Trace = list[Check]
 
 
 def _located(value: Any, path: str) -> Any:
-    kind = type(value)
-    how = _HOW.get(kind)
-    if how is None:
-        how = _HOW[kind] = _how_to_locate(value)
+    how = _HOW.get(type(value)) or _learn(value)
     if how is _AS_IS:
         return value
     if how is _LOCATE:
@@ -97,6 +94,11 @@ def _located(value: Any, path: str) -> Any:
 # and isinstance against Mapping (an ABC) is slow on the evaluator's hottest path.
 _AS_IS, _LOCATE, _ENUM, _DECIMAL = "as is", "locate", "enum", "decimal"
 _HOW: dict[type, str] = {}
+
+
+def _learn(value: Any) -> str:
+    how = _HOW[type(value)] = _how_to_locate(value)
+    return how
 
 
 def _how_to_locate(value: Any) -> str:
@@ -120,15 +122,26 @@ _PLAIN_JSON = frozenset({type(None), bool, int, float, str})
 _PLAIN = frozenset({bool, int, float, str, date})
 
 
-#: attrs.has per class, asked millions of times; a pure fact about classes, so shared
-_RECORD_KINDS: dict[type, bool] = {}
+class _KindFacts(dict[type, bool]):
+    """A fact about classes, worked out once per class on its first lookup.
+
+    Facts about classes never change, so they are shared. Looking one up is a
+    dict subscript, done in C, rather than a Python call: the evaluator asks
+    millions of times. ``get`` answers only for the classes already met.
+    """
+
+    def __init__(self, test: Callable[[type], bool]) -> None:
+        super().__init__()
+        self._test = test
+
+    def __missing__(self, kind: type) -> bool:
+        known = self[kind] = self._test(kind)
+        return known
 
 
-def _is_record(kind: type) -> bool:
-    known = _RECORD_KINDS.get(kind)
-    if known is None:
-        known = _RECORD_KINDS[kind] = attrs.has(kind)
-    return known
+#: attrs.has per class
+_RECORD_KINDS = _KindFacts(attrs.has)
+_is_record: Callable[[type], bool] = _RECORD_KINDS.__getitem__
 
 
 #: Fields that identify a record that has no id, most telling first.
@@ -154,7 +167,10 @@ def record_key(record: Any, path: str) -> dict[str, Any]:
 
 def plain(value: Any) -> Any:
     """A JSON-friendly form of an evaluated value, for evidence and messages."""
-    if type(value) is Located:
+    kind = type(value)
+    if kind in _PLAIN_JSON:
+        return value
+    if kind is Located:
         inner = value.value
         if _is_record(type(inner)):
             return record_key(inner, value.path)
@@ -163,8 +179,6 @@ def plain(value: Any) -> Any:
                 str(k): plain(_located(v, f"{value.path}.{k}")) for k, v in sorted(inner.items())
             }
         return [plain(_located(v, f"{value.path}[{i}]")) for i, v in enumerate(inner)]
-    if type(value) in _PLAIN_JSON:
-        return value
     if isinstance(value, Unknown):
         return None
     if isinstance(value, date):
@@ -185,9 +199,23 @@ def items_of(value: Located | Sequence[Any] | Mapping[Any, Any]) -> list[Any]:
     """The items of a collection: records stay located so their fields can be read."""
     if type(value) is Located:
         inner = value.value
+        path = value.path
         if _is_table(type(inner)):
-            return [_located(inner[k], f"{value.path}.{k}") for k in sorted(inner)]
-        return [_located(v, f"{value.path}[{i}]") for i, v in enumerate(inner)]
+            return [_located(inner[k], f"{path}.{k}") for k in sorted(inner)]
+        # _located inlined: a collection's items are mostly records of one class, and a
+        # value kept as it is needs no path.
+        located: list[Any] = []
+        append = located.append
+        how_of = _HOW.get
+        for i, v in enumerate(inner):
+            how = how_of(type(v))
+            if how is _LOCATE:
+                append(Located(v, f"{path}[{i}]"))
+            elif how is _AS_IS:
+                append(v)
+            else:
+                append(_located(v, f"{path}[{i}]"))
+        return located
     if _is_table(type(value)):
         table: Mapping[Any, Any] = value  # type: ignore[assignment]
         return [table[k] for k in sorted(table)]
@@ -242,15 +270,13 @@ def read_field(obj: Any, name: str, ctx: Context) -> Any:
     return None
 
 
+def _is_mapping(kind: type) -> bool:
+    return issubclass(kind, Mapping)
+
+
 #: whether a class is a Mapping, per class (an ABC check is slow on the hot path)
-_TABLE_KINDS: dict[type, bool] = {}
-
-
-def _is_table(kind: type) -> bool:
-    known = _TABLE_KINDS.get(kind)
-    if known is None:
-        known = _TABLE_KINDS[kind] = issubclass(kind, Mapping)
-    return known
+_TABLE_KINDS = _KindFacts(_is_mapping)
+_is_table: Callable[[type], bool] = _TABLE_KINDS.__getitem__
 
 
 _ABSENT = object()
@@ -355,21 +381,33 @@ def _date_arith(op: str, left: Any, right: Any) -> Any:
 
 def call_function(function: Function, text: str, args: list[Any]) -> Any:
     """*function* applied to evaluated *args*, in three-valued logic (*text*: the call)."""
-    uncertain = [
-        item[MAYBE]
-        for arg in args
-        if isinstance(arg, list)
-        for item in arg
-        if _is_table(type(item)) and MAYBE in item
-    ]
+    # One pass over the arguments, allocating nothing for the usual ones: records of
+    # a list are located (never a table), and a value that is not located is passed as is.
+    uncertain: list[Any] | None = None
+    unknown = missing = located = False
+    for arg in args:
+        kind = type(arg)
+        if kind is Located:
+            located = True
+        elif kind is Unknown:
+            unknown = True
+        elif arg is None:
+            missing = True
+        elif isinstance(arg, list):
+            for item in arg:
+                item_kind = type(item)
+                if item_kind is not Located and _is_table(item_kind) and MAYBE in item:
+                    if uncertain is None:
+                        uncertain = []
+                    uncertain.append(item[MAYBE])
     if uncertain:
         return merge_unknown(uncertain)
     if not function.handles_missing:
-        if any(type(a) is Unknown for a in args):
+        if unknown:
             return merge_unknown(args)
-        if any(a is None for a in args):
+        if missing:
             return None
-    values = [_argument(a) for a in args]
+    values = [_argument(a) for a in args] if located else args
     try:
         result = function.impl(*values)
     except Exception as error:  # a function must not take the assessment down
@@ -461,8 +499,14 @@ def compare(op: str, left: Any, right: Any) -> bool | Unknown:
             # It may be the member nobody knows.
             return merge_unknown(members)
         return found if op == "in" else not found
-    left, right = scalar(left), scalar(right)
-    if not _same_kind(left, right):
+    # scalar() inlined, and the usual case first: two values of one class.
+    if type(left) is Located:
+        inner = left.value
+        left = getattr(inner, "id", inner) if _is_record(type(inner)) else inner
+    if type(right) is Located:
+        inner = right.value
+        right = getattr(inner, "id", inner) if _is_record(type(inner)) else inner
+    if type(left) is not type(right) and _kind(left) != _kind(right):
         return op == "!="
     if op == "==":
         return bool(left == right)
