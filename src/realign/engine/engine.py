@@ -487,23 +487,28 @@ class Engine:
         self, rule: CompiledRule, outcome: RuleOutcome, bound: Bound, ctx: Context
     ) -> Finding:
         parts = self._reports[rule.id]
-        evidence = []
-        matches = ordered(outcome.matches, bound)
-        count = len(matches)
+        rows = _arranged(outcome.matches, bound)
+        count = len(rows)
         actions = list(rule.actions)
+        actions_if = rule.actions_if
+        traced_all = parts.traced
+        fixed = rule.severity
+        graded = bool(rule.severity_if)
+        severity = fixed
+        rank = -1
+        evidence = []
         # The checks of conditions that read no binding repeat in every piece of
         # evidence; each is written out once. The traces stay alive meanwhile, so
         # no check's id can be taken by another.
         traces: list[Trace] = []
         written: dict[int, Check] = {}
-        for combo in matches:
-            env = bound.env(combo)
-            for cond, named in rule.actions_if:
+        for env, values in rows:
+            for cond, named in actions_if:
                 if evaluate_cond(cond, ctx, {**env, "matches": count}) is True:
                     actions.extend(a for a in named if a not in actions)
             trace: Trace = []
             traces.append(trace)
-            for traced in parts.traced:
+            for traced in traced_all:
                 traced(ctx, env, trace)
             checks = []
             for check in trace:
@@ -512,21 +517,27 @@ class Engine:
                     if out is None:
                         out = written[id(check)] = _check(check)
                     checks.append(out)
-            evidence.append(
-                Evidence(
-                    bindings={name: plain(value) for name, value in env.items()},
-                    severity=self._severity(rule, ctx, env, count),
-                    checks=tuple(checks),
-                )
-            )
-        severity = max((e.severity for e in evidence), key=severity_rank, default=rule.severity)
-        first = bound.env(matches[0]) if matches else {}
+            if values is None:
+                bindings = {}
+                for name, value in env.items():
+                    bindings[name] = plain(value)
+            else:  # worked out already to order the evidence
+                bindings = dict(zip(bound.names, values, strict=True))
+            if graded:
+                grade = self._severity(rule, ctx, env, count)
+                # The first of the most severe, as max() would pick it.
+                graded_rank = severity_rank(grade)
+                if graded_rank > rank:
+                    severity, rank = grade, graded_rank
+            else:
+                grade = fixed
+            evidence.append(Evidence(bindings=bindings, severity=grade, checks=tuple(checks)))
         return Finding(
             rule=rule.id,
             title=rule.title,
             area=rule.area,
             severity=severity,
-            message=self._message(rule, ctx, first),
+            message=self._message(rule, ctx, rows[0][0] if rows else {}),
             evidence=tuple(evidence),
             # An info finding is noted only; it recommends nothing (DOMAIN §4.6).
             actions=() if severity == "info" else tuple(actions),
@@ -549,12 +560,14 @@ class Engine:
         return rule.severity
 
     def _message(self, rule: CompiledRule, ctx: Context, env: Mapping[str, Any]) -> str:
+        # evaluate_term, without its call: a finding's message is built on every assessment
+        term = ctx.program.term
         parts = []
         for part in rule.message:
             if isinstance(part, str):
                 parts.append(part)
             else:
-                parts.append(_format(evaluate_term(part, ctx, env)))
+                parts.append(_format(term(part)(ctx, env)))
         return "".join(parts)
 
     def _emit(
@@ -692,26 +705,65 @@ def maybe_finding(rule: CompiledRule, reason: str | None = None) -> dict[str, An
 
 #: how evidence is sorted: json.dumps with options would build an encoder per call
 _SORT_KEY = json.JSONEncoder(sort_keys=True, default=str)
+#: _SORT_KEY's own C encoder, which its encode() would build anew on every call. Without
+#: the check for circular values, which plain values never are, it keeps no state.
+_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_C_SORT_KEY = (
+    None
+    if _make_encoder is None
+    else _make_encoder(
+        None, str, json.encoder.encode_basestring_ascii, None, ": ", ", ", True, False, True
+    )
+)
+
+
+def _sort_key(values: list[Any]) -> str:
+    """``_SORT_KEY.encode(values)``."""
+    if _C_SORT_KEY is None:  # pragma: no cover - CPython always has the C encoder
+        return _SORT_KEY.encode(values)
+    return "".join(_C_SORT_KEY(values, 0))
 
 
 def ordered(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[tuple[int, ...]]:
     """Matches in the order of the facts they bind (by id), not of their place in the file."""
     if len(matches) < 2:
         return list(matches)
+    return [combo for combo, _, _ in _sorted_matches(matches, bound)]
 
-    def named(combo: tuple[int, ...]) -> str:
+
+#: one match of a rule: its scope, and the plain values of its bindings if already known
+_Row = tuple[dict[str, Any], list[Any] | None]
+
+
+def _arranged(matches: Sequence[tuple[int, ...]], bound: Bound) -> list[_Row]:
+    """The scope of each match, in :func:`ordered`'s order, each scope built once."""
+    if len(matches) == 1:  # most findings have one match: nothing to sort
+        return [(bound.env(matches[0]), None)]
+    if not matches:
+        return []
+    return [(env, values) for _, env, values in _sorted_matches(matches, bound)]
+
+
+def _sorted_matches(
+    matches: Sequence[tuple[int, ...]], bound: Bound
+) -> list[tuple[tuple[int, ...], dict[str, Any], list[Any]]]:
+    names = bound.names
+    rows = []
+    keys = {}
+    for combo in matches:
         env = bound.env(combo)
-        return _SORT_KEY.encode([plain(env[name]) for name in bound.names])
-
-    def whole(combo: tuple[int, ...]) -> str:
-        env = bound.env(combo)
-        return _SORT_KEY.encode([_content(env[name]) for name in bound.names])
-
-    keys = {combo: named(combo) for combo in matches}
+        values = [plain(env[name]) for name in names]
+        keys[combo] = _sort_key(values)
+        rows.append((combo, env, values))
     if len(set(keys.values())) == len(keys):
-        return sorted(matches, key=keys.__getitem__)
+        return sorted(rows, key=lambda row: keys[row[0]])
+
     # Records without an id may share a key; their whole content breaks the tie.
-    return sorted(matches, key=lambda combo: (keys[combo], whole(combo)))
+    def whole(row: tuple[tuple[int, ...], dict[str, Any], list[Any]]) -> tuple[str, str]:
+        env = row[1]
+        return keys[row[0]], _sort_key([_content(env[name]) for name in names])
+
+    return sorted(rows, key=whole)
 
 
 def _content(value: Any) -> Any:
@@ -720,14 +772,24 @@ def _content(value: Any) -> Any:
     return plain(value)
 
 
+#: the values plain() gives back as they are
+_JSON_SCALARS = frozenset({type(None), bool, int, float, str})
+
+
 def _check(check: Any) -> Check:
+    actual = check.actual
+    if type(actual) not in _JSON_SCALARS:
+        actual = plain(actual)
+    threshold = check.threshold
+    if type(threshold) not in _JSON_SCALARS:
+        threshold = plain(threshold)
     return Check(
         condition=check.text,
         left=check.left,
         op=check.op,
-        actual=plain(check.actual),
+        actual=actual,
         right=check.right,
-        threshold=plain(check.threshold),
+        threshold=threshold,
     )
 
 
@@ -737,6 +799,11 @@ def _format(value: Any) -> str:
         return value  # type: ignore[no-any-return]
     if kind is int:
         return str(value)
+    if kind is float:
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        return text or "0"
+    if kind is bool:
+        return "yes" if value else "no"
     if is_unknown(value):
         return "unknown"
     value = plain(value)
