@@ -569,3 +569,23 @@ def test_what_plugins_return_is_checked_like_the_plain_loop(
         return "returned", list(facts.derived.items())
 
     assert run(enrich) == run(_plain_enrich)
+
+
+def _plain_namespaces(names: list[str]) -> frozenset[str]:
+    spaces: set[str] = set()
+    for name in names:
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            spaces.add(".".join(parts[:end]))
+    return frozenset(spaces)
+
+
+@given(names=st.lists(st.text(alphabet="ab.[]0", max_size=8), max_size=12))
+def test_namespaces_are_every_proper_prefix_of_a_name(
+    healthy: Partnership, names: list[str]
+) -> None:
+    facts = FactSet(
+        partnership=healthy,
+        derived={name: DerivedFact(name=name, value=1) for name in names},
+    )
+    assert facts.namespaces == _plain_namespaces(names)

@@ -132,9 +132,13 @@ class FactSet:
         """Every proper prefix of a derived fact's name: ``governance.sponsors`` and so on."""
         spaces: set[str] = set()
         for name in self.derived:
-            parts = name.split(".")
-            for end in range(1, len(parts)):
-                spaces.add(".".join(parts[:end]))
+            end = name.rfind(".")
+            while end >= 0:
+                prefix = name[:end]
+                if prefix in spaces:
+                    break  # and so are all of its own prefixes, added with it
+                spaces.add(prefix)
+                end = name.rfind(".", 0, end)
         return frozenset(spaces)
 
     def value(self, name: str) -> Any:
