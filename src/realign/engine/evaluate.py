@@ -90,6 +90,9 @@ class Context:
         self.memo: dict[Any, Any] = {}
         #: the items of each collection a binding ranges over, by memo key
         self.collections: dict[int, Any] = {}
+        #: the located items of each located collection an aggregate read, by its
+        #: identity, with the collection
+        self.items: dict[int, tuple[Located, list[Any]]] = {}
         #: the result and checks of each traced condition that reads no binding
         self.traces: dict[int, tuple[Any, tuple[Check, ...]]] = {}
         self._derived: dict[str, Any] = {}
@@ -389,6 +392,23 @@ def _memoised_per_record(var: str, key: int, fn: Any) -> Any:
     return memoised
 
 
+def _located_items(found: Located, ctx: Context) -> list[Any]:
+    """The located items of a located collection, made once per context and collection.
+
+    An aggregate over a collection that reads no binding gets the same located
+    value from the memo every time it is evaluated (for every record of the rule's
+    binding, in explanations, in messages); its items are made once. The entry
+    keeps the collection, so its identity cannot pass to another object.
+    """
+    entry = ctx.items.get(id(found))
+    if entry is not None and entry[0] is found:
+        items: list[Any] = entry[1]
+        return items
+    items = items_of(found)
+    ctx.items[id(found)] = (found, items)
+    return items
+
+
 def _aggregate(node: ir.Aggregate, program: Program) -> TermFn:
     source = program.term(node.source)
     where = None if node.where is None else program.cond(node.where)
@@ -404,11 +424,12 @@ def _aggregate(node: ir.Aggregate, program: Program) -> TermFn:
             return found
         if found is None:
             return None
-        items = (
-            items_of(found)
-            if type(found) is Located or _is_table(type(found)) or isinstance(found, list | tuple)
-            else []
-        )
+        if type(found) is Located:
+            items = _located_items(found, ctx)
+        elif _is_table(type(found)) or isinstance(found, list | tuple):
+            items = items_of(found)
+        else:
+            items = []
         # One scope for all items: evaluation never keeps it, so rebinding is safe.
         scope = dict(env)
         if quantifier:
