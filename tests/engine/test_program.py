@@ -141,6 +141,21 @@ def test_a_term_that_reads_one_record_is_computed_once_per_record_and_context(
     assert counting.calls == 3
 
 
+def test_an_aggregate_shares_a_collections_items_within_a_context(
+    lowerer: Lowerer, facts: FactSet, counting: Counting
+) -> None:
+    # The items of partners are located once per context, so what is memoised per
+    # item carries over from one binding's evaluation to the next.
+    partner = RecordType("Partner", "partners[]")
+    lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"p": partner})
+    term = lowered.expression("count(q in partners where counted(q.headcount) > p.headcount)")
+    assert term is not None, lowered.issues
+    a, b = (Located(r, f"partners[{i}]") for i, r in enumerate(facts.partnership.partners))
+    ctx = Context(facts)
+    assert [evaluate_term(term[0], ctx, {"p": item}) for item in (a, b)] == [1, 0]
+    assert counting.calls == 2
+
+
 def test_items_at_one_path_are_not_taken_for_each_other(
     lowerer: Lowerer, facts: FactSet, counting: Counting
 ) -> None:
