@@ -8,7 +8,11 @@ or do date arithmetic. So the compiler splits every condition:
 * everything else (aggregates, quantifiers, functions, arithmetic, ``within``,
   ``exists``, a disjunction spanning two bindings) becomes a **slot**: a value
   the Python evaluator computes before assertion and hands to the matcher as a
-  plain field, which durable_rules then compares.
+  plain field, which durable_rules then compares;
+* a condition that reads no binding is one truth value for the whole
+  assessment, which the Python prefilter has already worked out to decide the
+  rule at all: it becomes one boolean slot, so that no part of it that the
+  prefilter's short-circuit skipped has to be computed for the matcher.
 
 Each rule gets its own facts, one per item of each binding (kind ``R#b``),
 one per combination for slots that depend on several bindings, and one for
@@ -265,6 +269,10 @@ class _RuleCompiler:
 
     def add(self, cond: ir.Cond) -> None:
         try:
+            if not ir.free_vars(cond) & set(self.binding_names):
+                # One value for the whole assessment, which the Python prefilter has
+                # worked out already to decide the rule: durable_rules gets it whole.
+                raise _Lift
             owner, expr = self.constraint(cond)
         except _Lift:
             owner = self.owner_of(cond)
