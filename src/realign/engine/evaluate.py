@@ -525,34 +525,9 @@ def _compile_cond(node: ir.Cond, program: Program) -> CondFn:
             return _compare_with_constant(node.op, left, constant)  # type: ignore[attr-defined]
         test = _comparison(node.op)  # type: ignore[attr-defined]
         return lambda ctx, env: test(left(ctx, env), right(ctx, env))
-    if kind is ir.And:
-        items = tuple(program.cond(c) for c in node.items)  # type: ignore[attr-defined]
-
-        def conjunction(ctx: Context, env: Env) -> bool | Unknown:
-            unknown: list[Unknown] = []
-            for item in items:
-                result = item(ctx, env)
-                if result is False:
-                    return False
-                if result is not True:
-                    unknown.append(result)
-            return merge_unknown(unknown) if unknown else True
-
-        return conjunction
-    if kind is ir.Or:
-        options = tuple(program.cond(c) for c in node.items)  # type: ignore[attr-defined]
-
-        def disjunction(ctx: Context, env: Env) -> bool | Unknown:
-            unknown: list[Unknown] = []
-            for option in options:
-                result = option(ctx, env)
-                if result is True:
-                    return True
-                if result is not False:
-                    unknown.append(result)
-            return merge_unknown(unknown) if unknown else False
-
-        return disjunction
+    if kind is ir.And or kind is ir.Or:
+        parts = tuple(program.cond(c) for c in node.items)  # type: ignore[attr-defined]
+        return _junction(parts, decisive=kind is ir.Or)
     if kind is ir.Truth:
         term, expected = program.term(node.term), node.expected  # type: ignore[attr-defined]
 
@@ -562,6 +537,27 @@ def _compile_cond(node: ir.Cond, program: Program) -> CondFn:
 
         return truth
     raise TypeError(node)  # pragma: no cover
+
+
+def _junction(parts: tuple[CondFn, ...], *, decisive: bool) -> CondFn:
+    """``and`` (*decisive* False) or ``or`` (True) in Kleene logic, evaluated lazily.
+
+    The first part that is *decisive* settles it; otherwise any unknown part
+    makes the whole unknown, with the reasons of all of them.
+    """
+    neutral = not decisive
+
+    def junction(ctx: Context, env: Env) -> bool | Unknown:
+        unknown: list[Any] = []  # neither True nor False: Unknown
+        for part in parts:
+            result = part(ctx, env)
+            if result is decisive:
+                return decisive
+            if result is not neutral:
+                unknown.append(result)
+        return merge_unknown(unknown) if unknown else neutral
+
+    return junction
 
 
 #: Python's own operator for each comparison of two values of one plain type
