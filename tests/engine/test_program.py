@@ -122,22 +122,35 @@ def test_a_term_that_reads_a_binding_is_not_memoised(
     assert counting.calls == 3
 
 
+def _partner_term(lowerer: Lowerer, text: str) -> ir.Term:
+    """*text* lowered with ``p`` bound to a partner."""
+    lowered = Lowerer(
+        lowerer.vocab, lowerer.functions, {}, {"p": RecordType("Partner", "partners[]")}
+    )
+    term = lowered.expression(text)
+    assert term is not None, lowered.issues
+    return term[0]
+
+
+def _partners(facts: FactSet, path: str | None = None) -> list[Located]:
+    """The partners as located items, at their own paths or all at *path*."""
+    return [
+        Located(record, path or f"partners[{i}]")
+        for i, record in enumerate(facts.partnership.partners)
+    ]
+
+
 def test_a_term_that_reads_one_record_is_computed_once_per_record_and_context(
     lowerer: Lowerer, facts: FactSet, counting: Counting
 ) -> None:
     # Prefiltering, building facts, explaining and the message all read the values
     # of a matched record, which the context shares as one located item.
-    partner = RecordType("Partner", "partners[]")
-    lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"p": partner})
-    term = lowered.expression("counted(p.headcount)")
-    assert term is not None, lowered.issues
-    a, b = (
-        Located(record, f"partners[{i}]") for i, record in enumerate(facts.partnership.partners)
-    )
+    term = _partner_term(lowerer, "counted(p.headcount)")
+    a, b = _partners(facts)
     ctx = Context(facts)
-    assert [evaluate_term(term[0], ctx, {"p": item}) for item in (a, b, a, b)] == [10, 30, 10, 30]
+    assert [evaluate_term(term, ctx, {"p": item}) for item in (a, b, a, b)] == [10, 30, 10, 30]
     assert counting.calls == 2
-    assert evaluate_term(term[0], Context(facts), {"p": a}) == 10
+    assert evaluate_term(term, Context(facts), {"p": a}) == 10
     assert counting.calls == 3
 
 
@@ -146,13 +159,9 @@ def test_an_aggregate_shares_a_collections_items_within_a_context(
 ) -> None:
     # The items of partners are located once per context, so what is memoised per
     # item carries over from one binding's evaluation to the next.
-    partner = RecordType("Partner", "partners[]")
-    lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"p": partner})
-    term = lowered.expression("count(q in partners where counted(q.headcount) > p.headcount)")
-    assert term is not None, lowered.issues
-    a, b = (Located(r, f"partners[{i}]") for i, r in enumerate(facts.partnership.partners))
+    term = _partner_term(lowerer, "count(q in partners where counted(q.headcount) > p.headcount)")
     ctx = Context(facts)
-    assert [evaluate_term(term[0], ctx, {"p": item}) for item in (a, b)] == [1, 0]
+    assert [evaluate_term(term, ctx, {"p": item}) for item in _partners(facts)] == [1, 0]
     assert counting.calls == 2
 
 
@@ -161,13 +170,9 @@ def test_items_at_one_path_are_not_taken_for_each_other(
 ) -> None:
     # A function's table result is located at the text of its call, so two
     # different values can share a path: only the item itself may answer for it.
-    partner = RecordType("Partner", "partners[]")
-    lowered = Lowerer(lowerer.vocab, lowerer.functions, {}, {"p": partner})
-    term = lowered.expression("counted(p.headcount)")
-    assert term is not None, lowered.issues
-    a, b = facts.partnership.partners
+    term = _partner_term(lowerer, "counted(p.headcount)")
     ctx = Context(facts)
-    values = [evaluate_term(term[0], ctx, {"p": Located(r, "f(x)")}) for r in (a, b)]
+    values = [evaluate_term(term, ctx, {"p": item}) for item in _partners(facts, "f(x)")]
     assert values == [10, 30]
     assert counting.calls == 2
 
