@@ -467,24 +467,23 @@ def within(value: Any, window: Any, as_of: date) -> Any:
     return 0 <= (as_of - value).days <= window
 
 
-def kleene_and(results: Iterable[bool | Unknown]) -> bool | Unknown:
+def _kleene(results: Iterable[bool | Unknown], decisive: bool) -> bool | Unknown:
+    """``and`` (*decisive* False) or ``or`` (True) of *results* in Kleene logic."""
     unknown: list[Unknown] = []
     for result in results:
-        if result is False:
-            return False
+        if result is decisive:
+            return decisive
         if type(result) is Unknown:
             unknown.append(result)
-    return merge_unknown(unknown) if unknown else True
+    return merge_unknown(unknown) if unknown else not decisive
+
+
+def kleene_and(results: Iterable[bool | Unknown]) -> bool | Unknown:
+    return _kleene(results, False)
 
 
 def kleene_or(results: Iterable[bool | Unknown]) -> bool | Unknown:
-    unknown: list[Unknown] = []
-    for result in results:
-        if result is True:
-            return True
-        if type(result) is Unknown:
-            unknown.append(result)
-    return merge_unknown(unknown) if unknown else False
+    return _kleene(results, True)
 
 
 def compare(op: str, left: Any, right: Any) -> bool | Unknown:
