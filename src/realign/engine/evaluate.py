@@ -460,33 +460,41 @@ def _quantify(
     test: CondFn | None,
     ctx: Context,
 ) -> bool | Unknown:
-    """``any``, ``all`` or ``none`` over *items*, in Kleene logic."""
-    verdicts: list[bool | Unknown] = []
+    """``any``, ``all`` or ``none`` over *items*, in Kleene logic, stopping at the first decider.
+
+    A true verdict settles ``any`` and ``none``, a false one ``all``, whatever the
+    other items would say: an unknown among them cannot change a decided result.
+    Until one decides, the unknown verdicts are kept for their reasons.
+    """
+    # all() is false at its first false verdict; any() and none() are settled by a true one.
+    decisive = func != "all"
+    unknown: list[Any] = []
     for item in items:
         scope[var] = item
         keep: bool | Unknown = True if where is None else where(ctx, scope)
         if _is_table(type(item)) and MAYBE in item:
+            # A record that may or may not belong counts as unknown wherever it would count.
             keep = kleene_and((keep, item[MAYBE]))
-        if func == "all" and test is None:
-            # all(x in xs where c): c is the test every item must pass
-            verdicts.append(keep)
+        if test is None:
+            # all(x in xs where c): c is the test every item must pass; any/none count the kept
+            verdict = keep
+        elif keep is False:
             continue
-        if keep is False:
-            continue
-        verdict = True if test is None else test(ctx, scope)
-        if func == "all":
-            # an item counts against all() only when it is kept and fails
-            skip = False if keep is True else keep
-            verdicts.append(kleene_or((skip, verdict)))
         else:
-            verdicts.append(kleene_and((keep, verdict)))
-    if func == "any":
-        return kleene_or(verdicts)
-    if func == "none":
-        result = kleene_or(verdicts)
-        return result if type(result) is Unknown else not result
-    # all(p) over the kept items: false as soon as one is false.
-    return kleene_and(verdicts) if verdicts else True
+            verdict = test(ctx, scope)
+            if keep is not True:
+                # An item of unknown membership: all() only fails if it belongs and fails;
+                # any() only holds if it belongs and holds.
+                verdict = (
+                    kleene_or((keep, verdict)) if func == "all" else kleene_and((keep, verdict))
+                )
+        if verdict is decisive:
+            return func == "any"
+        if type(verdict) is Unknown:
+            unknown.append(verdict)
+    if unknown:
+        return merge_unknown(unknown)
+    return func != "any"
 
 
 _TERM_COMPILERS: dict[type, Callable[[Any, Program], TermFn]] = {
