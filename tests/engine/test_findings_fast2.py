@@ -1,8 +1,7 @@
 """The second round of shortcuts in building findings and scores gives what the plain way gives.
 
 Checks, evidence and findings are made by positional constructors that fill the
-slots directly; a check written once serves every finding of the context that
-repeats it; findings are ordered by a module-level key; and scoring takes the
+slots directly; findings are ordered by a module-level key; and scoring takes the
 layout of the rules an engine runs from the engine, made once.
 """
 
@@ -172,18 +171,18 @@ def test_the_shortcut_is_taken_only_for_plain_fields() -> None:
     assert _positional(Plain, ("a", "b"))(1, 2) == Plain(1, 2)
 
 
-def test_a_shared_condition_is_written_once_per_context(
+def test_a_rule_wide_check_is_written_once_per_finding(
     shared_engine: Engine, examples_dir: Path
 ) -> None:
     assessment = shared_engine.assess(examples_dir / "case_study_before.toml")
-    first, second = assessment.finding("SH-01"), assessment.finding("SH-02")
-    assert len(first.evidence) > 1
-    assert len(second.evidence) > 1
-    shared = [e.checks[0] for e in (*first.evidence, *second.evidence)]
-    assert all(c.condition == "count(x in partners where true) >= 1" for c in shared)
-    # One object for the condition all context long, not one per finding or evidence.
-    assert all(c is shared[0] for c in shared)
+    for finding in (assessment.finding("SH-01"), assessment.finding("SH-02")):
+        assert len(finding.evidence) > 1
+        shared = [e.checks[0] for e in finding.evidence]
+        assert shared[0].condition == "count(x in partners where true) >= 1"
+        # One object for the condition in every piece of evidence of the finding.
+        assert all(c is shared[0] for c in shared)
     # The checks of the bound conditions stay each evidence's own.
+    second = assessment.finding("SH-02")
     own = [e.checks[1] for e in second.evidence]
     assert [c.actual for c in own] == [e.bindings["p"]["id"] for e in second.evidence]
     assert len({id(c) for c in own}) == len(own)

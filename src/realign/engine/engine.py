@@ -514,13 +514,10 @@ class Engine:
         rank = -1
         evidence = []
         # The checks of conditions that read no binding repeat in every piece of
-        # evidence, and in the findings of other rules that share the condition: each
-        # is written out once per context. The context keeps every trace alive with
-        # the checks written from it, so no check's id can be taken by another.
-        shared: tuple[dict[int, Check], list[Trace]] | None = ctx.memo.get(_WRITTEN)
-        if shared is None:
-            shared = ctx.memo[_WRITTEN] = ({}, [])
-        written, traces = shared
+        # evidence; each is written out once. The traces stay alive meanwhile, so
+        # no check's id can be taken by another.
+        traces: list[Trace] = []
+        written: dict[int, Check] = {}
         for env, values in rows:
             for cond, named in actions_if:
                 if evaluate_cond(cond, ctx, {**env, "matches": count}) is True:
@@ -806,8 +803,6 @@ def _content(value: Any) -> Any:
     return plain(value)
 
 
-#: where a context's memo keeps the checks written for its findings, and their traces
-_WRITTEN = object()
 #: the values plain() gives back as they are
 _JSON_SCALARS = frozenset({type(None), bool, int, float, str})
 
