@@ -21,7 +21,16 @@ from typing import Any, Literal
 import attrs
 import pluggy
 
-from ..assessment import Assessment, Check, Evidence, Finding, NotEvaluable, severity_rank
+from ..assessment import (
+    Assessment,
+    Check,
+    Finding,
+    NotEvaluable,
+    new_check,
+    new_evidence,
+    new_finding,
+    severity_rank,
+)
 from ..enrich import enrich
 from ..enrich.factset import DerivedFact, FactSet
 from ..errors import PluginError, Problem, RealignError, closest
@@ -33,7 +42,7 @@ from ..rules.functions import Function
 from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
 from ..rules.values import Unknown, is_unknown
-from ..scoring import score
+from ..scoring import layout_of, score
 from .evaluate import Context, Program, evaluate_cond, evaluate_term
 from .explain import RuleExplanation, explain_rule
 from .outcome import (
@@ -351,7 +360,8 @@ class Engine:
                         finding_facts.append(finding.as_fact())
                     elif outcome.status == "not_evaluable":
                         finding_facts.append(maybe_finding(rule))
-                    emitted.extend(self._emit(rule, outcome, bounds.get(rule.id), ctx))
+                    if rule.emit:
+                        emitted.extend(self._emit(rule, outcome, bounds.get(rule.id), ctx))
                 if emitted:
                     derived = {**facts.derived, **{d.name: d for d in emitted}}
                     facts = attrs.evolve(facts, derived=dict(sorted(derived.items())))
@@ -360,15 +370,7 @@ class Engine:
             for session in reversed(sessions):
                 session.__exit__(None, None, None)
         clock.lap("match")  # closing the sessions is the matcher's work
-        order = {area: i for i, area in enumerate(AREAS)}
-        findings.sort(
-            key=lambda f: (
-                -severity_rank(f.severity),
-                order.get(f.area, len(order)),
-                f.area,
-                f.rule,
-            )
-        )
+        findings.sort(key=_finding_order)
         not_evaluable = sorted(
             (
                 NotEvaluable(o.rule, "; ".join(o.reasons))
@@ -380,6 +382,11 @@ class Engine:
         passed = sorted(o.rule for o in outcomes.values() if o.status == "passed")
         partnership = facts.partnership
         model = self.catalog.scoring
+        # What scoring reads of the rules and the model, the same for every assessment:
+        # made on the first and kept with what it was made from.
+        kept = self.__dict__.get("_score_layout")
+        if kept is None or kept[0] is not self._areas or kept[1] is not model:
+            kept = self._score_layout = (self._areas, model, layout_of(self._areas, model))
         scores = score(
             compare_history=not self._selected,
             findings=findings,
@@ -390,6 +397,7 @@ class Engine:
             model=model,
             history=partnership.history,
             period=partnership.assessment.period,
+            layout=kept[2],
         )
         diagnostics.extend(scores.diagnostics)
         clock.lap("score")
@@ -497,8 +505,8 @@ class Engine:
         parts = self._reports[rule.id]
         rows = _arranged(outcome.matches, bound)
         count = len(rows)
-        actions = list(rule.actions)
         actions_if = rule.actions_if
+        actions = list(rule.actions) if actions_if else rule.actions
         traced_all = parts.traced
         fixed = rule.severity
         graded = bool(rule.severity_if)
@@ -513,7 +521,7 @@ class Engine:
         for env, values in rows:
             for cond, named in actions_if:
                 if evaluate_cond(cond, ctx, {**env, "matches": count}) is True:
-                    actions.extend(a for a in named if a not in actions)
+                    actions.extend(a for a in named if a not in actions)  # type: ignore[union-attr]
             trace: Trace = []
             traces.append(trace)
             for traced in traced_all:
@@ -539,21 +547,21 @@ class Engine:
                     severity, rank = grade, graded_rank
             else:
                 grade = fixed
-            evidence.append(Evidence(bindings=bindings, severity=grade, checks=tuple(checks)))
-        return Finding(
-            rule=rule.id,
-            title=rule.title,
-            area=rule.area,
-            severity=severity,
-            message=self._message(rule, ctx, rows[0][0] if rows else {}),
-            evidence=tuple(evidence),
+            evidence.append(new_evidence(bindings, grade, tuple(checks)))
+        return new_finding(
+            rule.id,
+            rule.title,
+            rule.area,
+            severity,
+            self._message(rule, ctx, rows[0][0] if rows else {}),
+            tuple(evidence),
             # An info finding is noted only; it recommends nothing (DOMAIN §4.6).
-            actions=() if severity == "info" else tuple(actions),
-            conditions=parts.texts,
-            params=dict(parts.params),
-            rationale=rule.rationale,
-            sources=rule.sources,
-            tags=rule.tags,
+            () if severity == "info" else tuple(actions),
+            parts.texts,
+            dict(parts.params),
+            rule.rationale,
+            rule.sources,
+            rule.tags,
         )
 
     def _severity(
@@ -662,6 +670,21 @@ class _ReportParts:
             texts=tuple(c.text for c in conditions),
             params=tuple((name, plain(catalog.params[name].value)) for name in rule.params),
         )
+
+
+#: each area's place in the order findings are listed in; other areas after them
+_AREA_ORDER = {area: i for i, area in enumerate(AREAS)}
+
+
+def _finding_order(finding: Finding) -> tuple[int, int, str, str]:
+    """Most severe first, then by area (in AREAS' order) and rule."""
+    area = finding.area
+    return (
+        -severity_rank(finding.severity),
+        _AREA_ORDER.get(area, len(_AREA_ORDER)),
+        area,
+        finding.rule,
+    )
 
 
 def _terms_of(rules: Iterable[CompiledRule]) -> list[Any]:
@@ -791,14 +814,7 @@ def _check(check: Any) -> Check:
     threshold = check.threshold
     if type(threshold) not in _JSON_SCALARS:
         threshold = plain(threshold)
-    return Check(
-        condition=check.text,
-        left=check.left,
-        op=check.op,
-        actual=actual,
-        right=check.right,
-        threshold=threshold,
-    )
+    return new_check(check.text, check.left, check.op, actual, check.right, threshold)
 
 
 def _format(value: Any) -> str:

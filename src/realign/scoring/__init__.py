@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from .model import ScoringModel
-from .score import AreaScore, Coverage, OverallScore, PlanItem, Scores, round_score, score, trend
+from .score import (
+    AreaScore,
+    Coverage,
+    Layout,
+    OverallScore,
+    PlanItem,
+    Scores,
+    layout_of,
+    round_score,
+    score,
+    trend,
+)
 
 __all__ = [
     "AreaScore",
     "Coverage",
+    "Layout",
     "OverallScore",
     "PlanItem",
     "ScoringModel",
     "Scores",
+    "layout_of",
     "round_score",
     "score",
     "trend",

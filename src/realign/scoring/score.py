@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 __all__ = [
     "AreaScore",
     "Coverage",
+    "Layout",
     "OverallScore",
     "PlanItem",
     "Scores",
     "round_score",
+    "layout_of",
     "score",
     "trend",
 ]
@@ -223,12 +225,16 @@ def score(
     history: Sequence[HistoryEntry] = (),
     period: str | None = None,
     compare_history: bool = True,
+    layout: Layout | None = None,
 ) -> Scores:
     """Score one assessment. *rule_areas* maps every rule that ran to its area.
 
     With *compare_history* false (part of the catalog was chosen), scores are
-    not comparable with history, so no trend is given.
+    not comparable with history, so no trend is given. *layout*, if given, is
+    ``layout_of(rule_areas, model)``, made once for many assessments.
     """
+    if layout is None:
+        layout = layout_of(rule_areas, model)
     diagnostics: list[str] = []
     series = _history(history, model, period, diagnostics) if history else []
     # One pass over the findings serves the area scores, the overall and the plan.
@@ -254,7 +260,7 @@ def score(
                         entry[0] = rank
                     entry[1] -= 1
                     entry[3].add(finding.rule)
-    areas, unrounded = _areas(not_evaluable, rule_areas, model, series, by_area)
+    areas, unrounded = _areas(not_evaluable, rule_areas, model, series, by_area, layout)
     overall = _overall(areas, unrounded, model, series)
     if not compare_history:
         # Scores of part of a catalog against history of all of it would fake drift.
@@ -283,7 +289,7 @@ def score(
         areas=areas,
         overall=overall,
         coverage=coverage,
-        plan=_plan(because, actions, model, rule_areas),
+        plan=_plan(because, actions, model, layout),
         diagnostics=tuple(diagnostics),
     )
 
@@ -342,7 +348,7 @@ def _history(
 
 
 @attrs.frozen
-class _Layout:
+class Layout:
     """What scoring needs of the rules that ran, the same for every assessment of an engine."""
 
     #: area -> how many rules it has
@@ -353,10 +359,11 @@ class _Layout:
     position: Mapping[str, int]
 
 
-def _layout(rule_areas: Mapping[str, str], model: ScoringModel) -> _Layout:
+def layout_of(rule_areas: Mapping[str, str], model: ScoringModel) -> Layout:
+    """What :func:`score` needs of *rule_areas* and *model*, for every assessment alike."""
     rules_of = Counter(rule_areas.values())
     weights = model.weights
-    return _Layout(
+    return Layout(
         rules=rules_of,
         names=(
             *(a for a in weights if a in rules_of),
@@ -372,9 +379,9 @@ def _areas(
     model: ScoringModel,
     history: Sequence[HistoryEntry],
     by_area: Mapping[str, list[str]],
+    layout: Layout,
 ) -> tuple[dict[str, AreaScore], dict[str, float]]:
     """The area scores, and each scored area's unrounded score for the overall."""
-    layout = _layout(rule_areas, model)
     rules_of = layout.rules
     # Few rules are not evaluable, so count them off rather than walk every rule.
     skipped_of: Counter[str] = Counter()
@@ -463,12 +470,12 @@ def _plan(
     because: Mapping[str, list[Any]],
     actions: Mapping[str, ActionSpec],
     model: ScoringModel,
-    rule_order: Mapping[str, str],
+    layout: Layout,
 ) -> tuple[PlanItem, ...]:
     """The ranked actions; *because* is as score() gathers it from the findings."""
     if not because:
         return ()
-    position = _layout(rule_order, model).position
+    position = layout.position
     plan_size = model.plan_size
     out = []
     for rank, (top, _, action_id, rules) in enumerate(sorted(because.values()), start=1):
