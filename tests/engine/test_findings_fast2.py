@@ -274,21 +274,3 @@ def test_a_layout_given_scores_as_one_made_on_the_spot(
         "model": model,
     }
     assert score(layout=layout_of(rule_areas, model), **common) == score(**common)
-
-
-def test_the_engine_makes_its_layout_again_for_another_model(
-    shared_engine: Engine, examples_dir: Path
-) -> None:
-    source = examples_dir / "case_study_before.toml"
-    before = shared_engine.assess(source)
-    assert list(before.areas) == ["governance", "culture"]
-    catalog = shared_engine.catalog
-    # A model that weighs culture first lists it first.
-    turned = attrs.evolve(catalog.scoring, weights={"culture": 0.5, "governance": 0.5})
-    try:
-        shared_engine.catalog = attrs.evolve(catalog, scoring=turned)
-        after = shared_engine.assess(source)
-    finally:
-        shared_engine.catalog = catalog
-    assert list(after.areas) == ["culture", "governance"]
-    assert list(shared_engine.assess(source).areas) == ["governance", "culture"]

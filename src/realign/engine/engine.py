@@ -199,6 +199,8 @@ class Engine:
         for term in _terms_of(self.rules):
             self._program.term(term)
         self._areas = {rule.id: rule.area for rule in self.rules}
+        # What scoring reads of the rules and the model, the same for every assessment.
+        self._score_layout = layout_of(self._areas, self.catalog.scoring)
         # Which bindings each condition reads, worked out once rather than per assessment.
         self._when = {rule.id: when_parts(rule) for rule in self.rules}
         self._reports = {
@@ -382,11 +384,6 @@ class Engine:
         passed = sorted(o.rule for o in outcomes.values() if o.status == "passed")
         partnership = facts.partnership
         model = self.catalog.scoring
-        # What scoring reads of the rules and the model, the same for every assessment:
-        # made on the first and kept with what it was made from.
-        kept = self.__dict__.get("_score_layout")
-        if kept is None or kept[0] is not self._areas or kept[1] is not model:
-            kept = self._score_layout = (self._areas, model, layout_of(self._areas, model))
         scores = score(
             compare_history=not self._selected,
             findings=findings,
@@ -397,7 +394,7 @@ class Engine:
             model=model,
             history=partnership.history,
             period=partnership.assessment.period,
-            layout=kept[2],
+            layout=self._score_layout,
         )
         diagnostics.extend(scores.diagnostics)
         clock.lap("score")
