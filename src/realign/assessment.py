@@ -8,11 +8,12 @@ the same facts and rule sets give byte-identical output.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
+from ._builders import positional
 from ._version import __version__
 from .enrich.factset import FactSet
 from .rules.types import SEVERITIES
@@ -29,8 +30,6 @@ __all__ = [
 ]
 
 SCHEMA_ID = "realign/assessment@1"
-
-_T = TypeVar("_T")
 
 
 def severity_rank(severity: str) -> int:
@@ -120,42 +119,12 @@ class Finding:
         }
 
 
-def _positional(cls: type[_T], names: tuple[str, ...]) -> Callable[..., _T]:
-    """A constructor of *cls* taking every field in order, that fills the slots directly.
-
-    An assessment makes dozens of checks, pieces of evidence and findings, and attrs'
-    keyword ``__init__`` of a frozen class, which sets each field through
-    ``object.__setattr__``, is about half their cost. The shortcut holds only while every
-    field is stored as given, so it is taken only then; otherwise it calls ``__init__``
-    (tests/engine/test_findings_fast2.py checks it against ``__init__``).
-    """
-    fields = attrs.fields(cls)  # type: ignore[arg-type]
-    direct = (
-        tuple(f.name for f in fields) == names
-        and all(f.validator is None and f.converter is None for f in fields)
-        and "__slots__" in cls.__dict__
-        and not hasattr(cls, "__attrs_pre_init__")
-        and not hasattr(cls, "__attrs_post_init__")
-    )
-    if not direct:
-        return lambda *values: cls(**dict(zip(names, values, strict=True)))
-    # Generated, as attrs generates __init__: one direct call per field, no loop.
-    setters = {f"_set_{name}": cls.__dict__[name].__set__ for name in names}
-    lines = [f"def build({', '.join(names)}):", "    item = _new(_cls)"]
-    lines += [f"    _set_{name}(item, {name})" for name in names]
-    lines.append("    return item")
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **setters}
-    exec("\n".join(lines), namespace)
-    built: Callable[..., _T] = namespace["build"]
-    return built
-
-
 #: Check(condition, left, op, actual, right, threshold), positionally
-new_check = _positional(Check, ("condition", "left", "op", "actual", "right", "threshold"))
+new_check = positional(Check, ("condition", "left", "op", "actual", "right", "threshold"))
 #: Evidence(bindings, severity, checks), positionally
-new_evidence = _positional(Evidence, ("bindings", "severity", "checks"))
+new_evidence = positional(Evidence, ("bindings", "severity", "checks"))
 #: Finding's fields in order, every one given
-new_finding = _positional(
+new_finding = positional(
     Finding,
     (
         "rule",

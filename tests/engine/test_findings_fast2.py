@@ -15,17 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from realign._builders import positional
 from realign.assessment import (
     Check,
     Evidence,
     Finding,
     NotEvaluable,
-    _positional,
     new_check,
     new_evidence,
     new_finding,
     severity_rank,
 )
+from realign.engine import reading
 from realign.engine.engine import Engine, _finding_order
 from realign.plugins import get_plugin_manager
 from realign.rules.ruleset import AREAS
@@ -154,7 +155,7 @@ def test_the_shortcut_is_taken_only_for_plain_fields() -> None:
         a: int = attrs.field(validator=attrs.validators.instance_of(int))
         b: str = attrs.field(converter=str)
 
-    build = _positional(Checked, ("a", "b"))
+    build = positional(Checked, ("a", "b"))
     assert build(1, 2) == Checked(1, "2")
     assert build(1, 2).b == "2"
     with pytest.raises(TypeError):
@@ -166,9 +167,19 @@ def test_the_shortcut_is_taken_only_for_plain_fields() -> None:
         b: int
 
     # The names in another order than the fields: __init__, by keyword, decides.
-    swapped = _positional(Plain, ("b", "a"))
+    swapped = positional(Plain, ("b", "a"))
     assert swapped(1, 2) == Plain(a=2, b=1)
-    assert _positional(Plain, ("a", "b"))(1, 2) == Plain(1, 2)
+    assert positional(Plain, ("a", "b"))(1, 2) == Plain(1, 2)
+    # Without names, the fields in their order.
+    assert positional(Plain)(1, 2) == Plain(1, 2)
+
+    @attrs.frozen
+    class Computed:
+        a: int
+        b: int = attrs.field(init=False, default=7)
+
+    # A field __init__ does not take is not stored as given: __init__ decides.
+    assert positional(Computed, ("a",))(1) == Computed(1)
 
 
 def test_a_rule_wide_check_is_written_once_per_finding(
@@ -274,3 +285,12 @@ def test_a_layout_given_scores_as_one_made_on_the_spot(
         "model": model,
     }
     assert score(layout=layout_of(rule_areas, model), **common) == score(**common)
+
+
+def test_a_traced_check_is_what_init_makes() -> None:
+    values = ("x > 1", ">", "x", 2, "1", 1, True)
+    built = reading.new_check(*values)
+    assert type(built) is reading.Check
+    assert built == reading.Check(*values)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.result = False  # type: ignore[misc]

@@ -43,6 +43,7 @@ from .reading import (
     items_of,
     kleene_and,
     kleene_or,
+    new_check,
     read_at,
     read_field,
     reduce_values,
@@ -649,7 +650,7 @@ def _compile_traced(node: ir.Cond, program: Program) -> TracedFn:
             actual = left(ctx, env)
             threshold = constant if right is None else right(ctx, env)
             result = test(actual, threshold)
-            trace.append(Check(text, op, left_text, actual, right_text, threshold, result))
+            trace.append(new_check(text, op, left_text, actual, right_text, threshold, result))
             return result
 
         return comparison
@@ -667,7 +668,7 @@ def _compile_traced(node: ir.Cond, program: Program) -> TracedFn:
         def truth(ctx: Context, env: Env, trace: Trace) -> bool | Unknown:
             value = term(ctx, env)
             result = value if type(value) is Unknown else (value is expected)
-            trace.append(Check(text, "is", term_text, value, expected_text, expected, result))
+            trace.append(new_check(text, "is", term_text, value, expected_text, expected, result))
             return result
 
         return truth

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._builders import positional
 from ..rules.functions import Function
 from ..rules.values import Unknown, merge_unknown
 
@@ -77,6 +78,10 @@ class Check:
 
 
 Trace = list[Check]
+
+#: ``Check(text, op, left, actual, right, threshold, result)``: an explanation traces
+#: every comparison it makes, so checks are built without attrs' ``__init__``
+new_check = positional(Check)
 
 
 def _located(value: Any, path: str) -> Any:
