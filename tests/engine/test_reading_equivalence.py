@@ -399,3 +399,13 @@ def test_a_mapping_that_is_not_a_dict_is_a_table() -> None:
     assert same(reading.items_of(table), ref_items_of(table))
     assert same(reading.plain(located), ref_plain(located))
     assert reading._is_table(MappingProxyType) is True
+
+
+@given(st.one_of(st.none(), st.integers(), st.text()), st.text())
+def test_a_located_value_built_fast_is_what_init_makes(value: Any, path: str) -> None:
+    built = reading.new_located(value, path)
+    assert type(built) is Located
+    assert built == Located(value, path)
+    assert hash(built) == hash(Located(value, path))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.path = "elsewhere"  # type: ignore[misc]

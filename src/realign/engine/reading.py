@@ -79,6 +79,9 @@ class Check:
 
 Trace = list[Check]
 
+#: ``Located(value, path)``, for the evaluator's hot paths: every record read is located
+new_located = positional(Located)
+
 #: ``Check(text, op, left, actual, right, threshold, result)``: an explanation traces
 #: every comparison it makes, so checks are built without attrs' ``__init__``
 new_check = positional(Check)
@@ -89,7 +92,7 @@ def _located(value: Any, path: str) -> Any:
     if how is _AS_IS:
         return value
     if how is _LOCATE:
-        return Located(value, path)
+        return new_located(value, path)
     if how is _ENUM:
         return value.value
     return float(value)  # a Decimal
@@ -215,7 +218,7 @@ def items_of(value: Located | Sequence[Any] | Mapping[Any, Any]) -> list[Any]:
         for i, v in enumerate(inner):
             how = how_of(type(v))
             if how is _LOCATE:
-                append(Located(v, f"{path}[{i}]"))
+                append(new_located(v, f"{path}[{i}]"))
             elif how is _AS_IS:
                 append(v)
             else:
