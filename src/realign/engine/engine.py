@@ -51,6 +51,7 @@ from .outcome import (
     RuleOutcome,
     conclude,
     fired_map,
+    new_outcome,
     prefilter,
     when_parts,
 )
@@ -477,12 +478,12 @@ class Engine:
             if rule.id in out:
                 continue
             if rule.id in combos:
-                out[rule.id] = RuleOutcome(rule.id, "fired", matches=tuple(sorted(combos[rule.id])))
+                out[rule.id] = new_outcome(rule.id, "fired", tuple(sorted(combos[rule.id])), ())
                 continue
             if rule.id not in uncertain:
                 # Nothing it read was unknown and its requirements held, so not
                 # firing means false: it passed.
-                out[rule.id] = RuleOutcome(rule.id, "passed")
+                out[rule.id] = new_outcome(rule.id, "passed", (), ())
                 continue
             outcome = conclude(rule, ctx, candidates[rule.id])
             if outcome.status == "fired":
@@ -490,7 +491,7 @@ class Engine:
                     f"internal: durable_rules and the Python evaluator disagree on {rule.id}; "
                     "please report it"
                 )
-                outcome = RuleOutcome(rule.id, "passed")
+                outcome = new_outcome(rule.id, "passed", (), ())
             out[rule.id] = outcome
         return out
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
+from .._builders import positional
 from ..rules import ir
 from ..rules.catalog import CompiledRule
 from ..rules.values import Unknown, merge_unknown
@@ -27,6 +28,7 @@ __all__ = [
     "RuleOutcome",
     "bind",
     "conclude",
+    "new_outcome",
     "prefilter",
     "python_outcome",
     "when_parts",
@@ -42,6 +44,10 @@ class RuleOutcome:
     status: Status
     matches: tuple[Combination, ...] = ()
     reasons: tuple[str, ...] = ()
+
+
+#: ``RuleOutcome(rule, status, matches, reasons)``, every field given: fifty per assessment
+new_outcome = positional(RuleOutcome)
 
 
 @attrs.frozen
@@ -61,6 +67,10 @@ class Bound:
         }
 
 
+#: ``Bound(names, items, unknown)``, every field given
+new_bound = positional(Bound)
+
+
 def bind(rule: CompiledRule, ctx: Context) -> Bound:
     names = tuple(name for name, _ in rule.bindings)
     collected: list[tuple[Any, ...]] = []
@@ -72,7 +82,7 @@ def bind(rule: CompiledRule, ctx: Context) -> Bound:
             collected.append(())
         else:
             collected.append(items)
-    return Bound(names, tuple(collected), merge_unknown(unknown) if unknown else None)
+    return new_bound(names, tuple(collected), merge_unknown(unknown) if unknown else None)
 
 
 def _collection(term: ir.Term, ctx: Context) -> Any:
@@ -163,7 +173,7 @@ def prefilter(
         result = evaluate_cond(cond, ctx, _NO_BINDINGS)
         if result is False:
             # False whatever the bindings hold, even when a collection is unknown.
-            return RuleOutcome(rule.id, "passed")
+            return new_outcome(rule.id, "passed", (), ())
         if type(result) is Unknown:
             unknown |= result.reasons
     bound = bound if bound is not None else bind(rule, ctx)
@@ -172,7 +182,7 @@ def prefilter(
     survivors = _filter_each(bound, free, ctx)
     if any(not items for items in survivors):
         # A binding with no item left: no combination exists, none can be unknown.
-        return RuleOutcome(rule.id, "passed")
+        return new_outcome(rule.id, "passed", (), ())
     return Candidates(
         bound=bound,
         free=free,
@@ -202,12 +212,12 @@ def conclude(rule: CompiledRule, ctx: Context, candidates: Candidates) -> RuleOu
                 return _not_evaluable(rule, unknown)
             unknown |= result.reasons  # type: ignore[union-attr]
     if wide:
-        return RuleOutcome(rule.id, "passed")
+        return new_outcome(rule.id, "passed", (), ())
     if matches:
-        return RuleOutcome(rule.id, "fired", matches=tuple(matches))
+        return new_outcome(rule.id, "fired", tuple(matches), ())
     if unknown:
         return _not_evaluable(rule, unknown)
-    return RuleOutcome(rule.id, "passed")
+    return new_outcome(rule.id, "passed", (), ())
 
 
 def python_outcome(
