@@ -258,3 +258,29 @@ def test_membership_in_a_constant_list_agrees_with_compare(
 ) -> None:
     test = _compare_with_constant(op, lambda ctx, env: left, members)
     assert test(None, {}) == compare(op, left, members)  # type: ignore[arg-type]
+
+
+def test_a_node_asked_again_keeps_its_key_without_being_hashed() -> None:
+    program = Program()
+    hashes = 0
+
+    class Counting(ir.Const):  # type: ignore[misc]
+        def __hash__(self) -> int:
+            nonlocal hashes
+            hashes += 1
+            return super().__hash__()
+
+    node = Counting(3)
+    key = program.memo_key(node)
+    first = hashes
+    assert program.memo_key(node) == key
+    assert hashes == first
+    # An equal node shares the key; it is hashed to find it, once.
+    twin = Counting(3)
+    assert program.memo_key(twin) == key
+    assert program.memo_key(twin) == key
+    assert hashes == first + 1
+    # An unhashable node keeps the key it was given, and equal ones still get their own.
+    listed = ir.Const([1])
+    assert program.memo_key(listed) == program.memo_key(listed)
+    assert program.memo_key(listed) != program.memo_key(ir.Const([1]))

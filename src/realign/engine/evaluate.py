@@ -160,11 +160,23 @@ class Program:
         self._conds: dict[int, tuple[ir.Cond, CondFn]] = {}
         self._traced: dict[int, tuple[ir.Cond, TracedFn]] = {}
         self._keys: dict[ir.Term, int] = {}
+        self._keys_by_id: dict[int, tuple[ir.Term, int]] = {}
         self._fresh = itertools.count()
         self._lock = threading.Lock()
 
     def memo_key(self, node: ir.Term) -> int:
         """The key of *node*'s value in :attr:`Context.memo`, the same for equal nodes."""
+        # Hashing a node hashes its whole tree; a node asked for again is known by
+        # identity (kept with it, so the identity cannot pass to another object).
+        known = self._keys_by_id.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        key = self._equal_key(node)
+        with self._lock:
+            self._keys_by_id[id(node)] = (node, key)
+        return key
+
+    def _equal_key(self, node: ir.Term) -> int:
         try:
             key = self._keys.get(node)
         except TypeError:  # an unhashable constant inside: equal to nothing else

@@ -152,6 +152,10 @@ class Candidates:
         }
 
 
+#: ``Candidates(bound, free, wide_unknown, survivors)``
+_new_candidates = positional(Candidates)
+
+
 def prefilter(
     rule: CompiledRule,
     ctx: Context,
@@ -183,11 +187,8 @@ def prefilter(
     if any(not items for items in survivors):
         # A binding with no item left: no combination exists, none can be unknown.
         return new_outcome(rule.id, "passed", (), ())
-    return Candidates(
-        bound=bound,
-        free=free,
-        wide_unknown=frozenset(unknown),
-        survivors=tuple(tuple(items) for items in survivors),
+    return _new_candidates(
+        bound, free, frozenset(unknown), tuple(tuple(items) for items in survivors)
     )
 
 
