@@ -682,3 +682,25 @@ def test_a_capped_rule_delivers_every_match_in_one_call(cap: int | None) -> None
         firings = session.run(facts)
     pairs = sorted((frame["a"]["id"], frame["b"]["id"]) for _, frame in firings)
     assert pairs == [(f"x{i}", f"y{i}") for i in range(3, 8)]
+
+
+def test_every_action_of_a_round_is_collected_without_storing_the_state_again(
+    matcher: DurableMatcher,
+) -> None:
+    # Several rules, several matches each, in one round and again in the next
+    # session on the same shared state: draining completes every action without
+    # the stock host's state update, and leaves nothing pending behind.
+    facts = [
+        fact("a1", "a", v=11.0),
+        fact("a2", "a", v=12.0),
+        fact("p1", "p", g=1),
+        fact("q1", "q", g=1),
+        fact("q2", "q", g=1),
+        fact("n1", "n", v=1.0),
+    ]
+    for _ in range(3):
+        firings = run_once(matcher, facts)
+        assert ids(firings, "big") == [("a1",), ("a2",)]
+        assert ids(firings, "pair") == [("p1", "q1"), ("p1", "q2")]
+        assert ids(firings, "tiny") == [("n1",)]
+        assert len(firings) == 5

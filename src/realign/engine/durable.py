@@ -4,9 +4,12 @@ durable_rules 2.0.28 is dormant and has sharp edges (see the project's notes
 on it). realign drives its C extension, ``durable_rules_engine``, directly:
 the library's Python ``Host`` wraps every action in JSON round trips, closures
 and timer threads, and measured as most of the matching time. The adapter
-reproduces the action protocol of that wrapper (start the actions of a state,
-update the state, complete the action and start the next) and handles each
-sharp edge; each has a regression test in ``tests/engine/test_durable_adapter.py``:
+follows the action protocol of that wrapper (start the actions of a state,
+complete each action and start the next) and handles each sharp edge; each
+has a regression test in ``tests/engine/test_durable_adapter.py``. The wrapper
+also stores the state again after every action, because its actions may
+change it; realign's actions never do, and storing it unchanged only asserts
+the same state fact again, so the adapter skips that call.
 
 * **No background threads.** The stock ``Host`` starts two timer threads that
   steal actions and touch freed states. The adapter has no Host, so nothing
@@ -112,12 +115,11 @@ class DurableMatcher:
         started = _dr.start_action_for_state(self._handle, state)
         if not started:
             return
-        state_text, message = started
+        # The state fact comes first; no action changes it, so it is not stored again.
+        _, message = started
         messages = []
         while message:
             messages.append(message)
-            # The state is unchanged, but the protocol stores it before completing.
-            _dr.update_state(self._handle, state_text)
             message = _dr.complete_and_start_action(self._handle, state)
         # One parse for all the actions' messages: each is a JSON object.
         for fired in json.loads(f"[{','.join(messages)}]"):
