@@ -54,7 +54,7 @@ class _Context:
 
     def ids(self, *collections: str) -> frozenset[str] | None:
         """The ids a reference may name, or None when they cannot be known."""
-        if any(c in self.broken for c in collections):
+        if self.broken and not self.broken.isdisjoint(collections):
             return None
         out: set[object] = set()
         for collection in collections:
@@ -65,7 +65,8 @@ class _Context:
 
     def accepted(self, *collections: str, joint: bool = False) -> Container[object]:
         """What :func:`_accepted` gives for :meth:`ids`, without building the ids first."""
-        if any(c in self.broken for c in collections):
+        # Nothing is broken in a file on the fast path: no generator to find that out.
+        if self.broken and not self.broken.isdisjoint(collections):
             return _Anything()
         out: set[object] = {None, JOINT} if joint else {None}
         for collection in collections:
@@ -430,26 +431,30 @@ def _dates(ctx: _Context) -> Iterator[Issue]:
 # --- consistency ----------------------------------------------------------------------
 
 
-def _before(path: Path, later: date | None, earlier: date | None, what: str) -> Iterator[Issue]:
+def _before(path: Path, later: date | None, earlier: date | None, what: str) -> Issue | None:
+    # A plain function, not a generator: it runs for every dated record of a valid
+    # file, where creating and exhausting an empty generator costs more than the test.
     if later is not None and earlier is not None and later < earlier:
-        yield Issue(
+        return Issue(
             path=path,
             code="consistency",
             message=f"is earlier than {what}",
             expected=f"a date on or after {earlier.isoformat()}",
             found=later.isoformat(),
         )
+    return None
 
 
-def _at_most(path: Path, value: float | None, limit: float | None, what: str) -> Iterator[Issue]:
+def _at_most(path: Path, value: float | None, limit: float | None, what: str) -> Issue | None:
     if value is not None and limit is not None and value > limit:
-        yield Issue(
+        return Issue(
             path=path,
             code="consistency",
             message=f"exceeds {what}",
             expected=f"at most {limit:g}",
             found=f"{value:g}",
         )
+    return None
 
 
 def _consistency(ctx: _Context) -> Iterator[Issue]:
@@ -466,13 +471,15 @@ def _consistency(ctx: _Context) -> Iterator[Issue]:
             found=str(len(f.partners)),
         )
     for i, d in enumerate(f.decisions):
-        yield from _before(
+        if issue := _before(
             ("decisions", i, "decided"), d.decided, d.raised, "the date it was raised"
-        )
+        ):
+            yield issue
     for i, e in enumerate(f.escalations):
-        yield from _before(
+        if issue := _before(
             ("escalations", i, "resolved"), e.resolved, e.opened, "the date it opened"
-        )
+        ):
+            yield issue
         if e.resolution is not None and e.resolved is None:
             yield Issue(
                 path=("escalations", i, "resolution"),
@@ -482,12 +489,15 @@ def _consistency(ctx: _Context) -> Iterator[Issue]:
             )
     for i, s in enumerate(f.market_signals):
         path: Path = ("market_signals", i, "response_decided")
-        yield from _before(path, s.response_decided, s.observed, "the date it was observed")
+        if issue := _before(path, s.response_decided, s.observed, "the date it was observed"):
+            yield issue
     for i, p in enumerate(f.pulse_surveys):
-        yield from _at_most(("pulse_surveys", i, "responses"), p.responses, p.invited, "invited")
+        if issue := _at_most(("pulse_surveys", i, "responses"), p.responses, p.invited, "invited"):
+            yield issue
     for i, h in enumerate(f.health_checks):
         path = ("health_checks", i, "actions_done")
-        yield from _at_most(path, h.actions_done, h.actions_total, "actions_total")
+        if issue := _at_most(path, h.actions_done, h.actions_total, "actions_total"):
+            yield issue
 
 
 def _data_gaps(ctx: _Context) -> Iterator[Issue]:
