@@ -37,7 +37,8 @@ EXEC_MEETINGS = (MeetingType.STEERING_COMMITTEE, MeetingType.STRATEGY_SYNC)
 
 _NO_FRACTION = 2.0**53
 _MOST_PLACES = 12
-_UNSET = object()
+# Typed Any so that a value told apart from it needs no cast() (a call) on the hot path.
+_UNSET: Any = object()
 #: ``10**places`` as floats, exact (every one is below 2**53).
 _SCALES = tuple(float(10**places) for places in range(_MOST_PLACES + 1))
 #: Below this, a scaled value is within 4e-10 of the scaled decimal its repr shows.
@@ -178,10 +179,10 @@ class Collector:
 
     def gap(self, *paths: str) -> str | None:
         """The reason the first unknown of *paths* is unknown, phrased for a report."""
-        remembered = self._gaps.get(paths, _UNSET)
-        if remembered is not _UNSET:
-            return cast("str | None", remembered)
-        gap = self._gaps[paths] = self._first_gap(paths)
+        gaps = self._gaps
+        if paths in gaps:
+            return gaps[paths]
+        gap = gaps[paths] = self._first_gap(paths)
         return gap
 
     def _first_gap(self, paths: Iterable[str]) -> str | None:
@@ -209,7 +210,10 @@ class Collector:
             if type(needs) is tuple:
                 # Written once in the code, so it comes back: the gap is remembered.
                 remembered = self._gaps.get(needs, _UNSET)
-                gap = self.gap(*needs) if remembered is _UNSET else cast("str | None", remembered)
+                if remembered is _UNSET:
+                    gap = self._gaps[needs] = self._first_gap(needs)
+                else:
+                    gap = remembered
             else:
                 # _first_gap, inline: most facts about one record come here.
                 gap = None

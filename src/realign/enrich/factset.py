@@ -201,9 +201,9 @@ class _UnknownIndex:
 
     def reason(self, path: str) -> str | None:
         answers = self.answers
-        reason = answers.get(path, _NOT_FOUND)
-        if reason is not _NOT_FOUND:
-            return cast("str | None", reason)
+        # Asked with ``in`` first: telling a sentinel apart would need a cast(), a call.
+        if path in answers:
+            return answers[path]
         # _head, inline: most paths asked about stop here.
         candidates = self.by_head.get(path.partition(".")[0].partition("[")[0])
         found = None if candidates is None else self._find(path, candidates)

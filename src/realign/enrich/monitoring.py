@@ -158,12 +158,13 @@ def _pulses(c: Collector) -> None:
             c.add(f"{path}.composite", composite, [f"{path}.items"], description)
         rate = response_rate(survey)
         rates.append(rate)
+        inputs = [f"{path}.responses", f"{path}.invited"]
         c.add(
             f"{path}.response_rate",
             rate,
-            [f"{path}.responses", f"{path}.invited"],
+            inputs,
             "responses / invited (none if nobody was invited)",
-            needs=[f"{path}.responses", f"{path}.invited"],
+            needs=inputs,
         )
         waves[survey.respondent_org].append((i, survey))
         composites_of.append((composite, reason))
@@ -231,6 +232,7 @@ def _kpis(c: Collector) -> None:
             key=lambda x: x[1].period,
         )
         rags: list[str | Unknown] = []
+        direction_path = f"{path}.direction"
         for j, point in ordered:
             rag = kpi_rag(kpi.direction, point)
             point_path = f"{path}.series[{j}]"
@@ -243,7 +245,7 @@ def _kpis(c: Collector) -> None:
                     f"the RAG of {kpi.id} in {point.period} is unknown ({reason})"
                 )
             else:
-                c.add(f"{point_path}.rag", rag, [point_path, f"{path}.direction"], description)
+                c.add(f"{point_path}.rag", rag, [point_path, direction_path], description)
                 rated = rag
             rags.append(rated)
             if kpi.jointly_agreed:
@@ -351,9 +353,10 @@ def _joint_kpis(
 
 
 def _kpi_change(c: Collector, k: int, kpi: Kpi, points: list[KpiPoint]) -> None:
-    name = f"kpis[{k}].change_vs_two_periods_pct"
+    path = f"kpis[{k}]"
+    name = f"{path}.change_vs_two_periods_pct"
     description = "latest actual against two periods earlier, in %, positive = better"
-    sources = [f"kpis[{k}].series", f"kpis[{k}].direction"]
+    sources = [f"{path}.series", f"{path}.direction"]
     actuals = [p.actual for p in points if p.actual is not None]
     if len(actuals) < 3:
         c.unknown(name, description, "fewer than three periods with an actual value", sources)
