@@ -183,7 +183,7 @@ class _UnknownIndex:
     the prefixes of the path.
     """
 
-    __slots__ = ("answers", "by_head", "gaps", "unknown")
+    __slots__ = ("answers", "by_head", "gaps", "heads", "unknown")
 
     def __init__(self, unknown: Mapping[str, str]) -> None:
         self.unknown = unknown
@@ -191,6 +191,9 @@ class _UnknownIndex:
         for path in unknown:
             by_head.setdefault(_head(path), []).append(path)
         self.by_head = {head: tuple(sorted(paths, key=len)) for head, paths in by_head.items()}
+        #: The top-level keys with something unknown under them: a path that starts
+        #: with none of them is known, which ``startswith`` tells without splitting it.
+        self.heads = tuple(self.by_head)
         self.answers: dict[str, str | None] = {}
         #: The enrichers' gaps by the paths they need, first unknown first: the
         #: same needs come back in several enrichers of one fact set.
@@ -198,9 +201,9 @@ class _UnknownIndex:
 
     def reason(self, path: str) -> str | None:
         answers = self.answers
-        reason = answers.get(path, _NOT_FOUND)
-        if reason is not _NOT_FOUND:
-            return cast("str | None", reason)
+        # Asked with ``in`` first: telling a sentinel apart would need a cast(), a call.
+        if path in answers:
+            return answers[path]
         # _head, inline: most paths asked about stop here.
         candidates = self.by_head.get(path.partition(".")[0].partition("[")[0])
         found = None if candidates is None else self._find(path, candidates)

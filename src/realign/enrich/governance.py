@@ -19,6 +19,10 @@ AGENDA_LEAD_DAYS = 2
 #: GOV-03 looks at this many most recent executive meetings.
 SPONSOR_LOOKBACK = 4
 
+# Descriptions of facts about each meeting, formatted once rather than per meeting.
+_AGENDA_IN_TIME = f"a written agenda went out at least {AGENDA_LEAD_DAYS} days ahead"
+_LACKS_AGENDA_OR_MINUTES = f"no agenda {AGENDA_LEAD_DAYS} days ahead, or no published minutes"
+
 
 @hookimpl(tryfirst=True)
 def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
@@ -151,24 +155,21 @@ def _decisions(c: Collector) -> None:
     for i, d in enumerate(c.p.decisions):
         end = d.decided if d.decided is not None else c.as_of
         latency = (end - d.raised).days
-        sources = [f"decisions[{i}].raised", f"decisions[{i}].decided"]
+        # The record's path and its decided field, formatted once for every use below.
+        path = f"decisions[{i}]"
+        decided = f"{path}.decided"
+        sources = [f"{path}.raised", decided]
         if d.decided is None:
             sources.append("assessment.as_of")
-        needs = [f"decisions[{i}].decided"]
+        needs = [decided]
         c.add(
-            f"decisions[{i}].latency_days",
+            f"{path}.latency_days",
             latency,
             sources,
             "days from raised to decided (to as_of while still open)",
             needs=needs,
         )
-        c.add(
-            f"decisions[{i}].open",
-            d.decided is None,
-            [f"decisions[{i}].decided"],
-            "not yet decided",
-            needs=needs,
-        )
+        c.add(f"{path}.open", d.decided is None, [decided], "not yet decided", needs=needs)
         if c.within(d.raised, H):
             in_window.append((i, latency))
     window_sources = [f"decisions[{i}]" for i, _ in in_window]
@@ -191,18 +192,14 @@ def _decisions(c: Collector) -> None:
 def _escalations(c: Collector) -> None:
     for i, e in enumerate(c.p.escalations):
         end = e.resolved if e.resolved is not None else c.as_of
-        needs = [f"escalations[{i}].resolved"]
+        path = f"escalations[{i}]"
+        resolution = f"{path}.resolved"
+        needs = [resolution]
+        c.add(f"{path}.open", e.resolved is None, [resolution], "not yet resolved", needs=needs)
         c.add(
-            f"escalations[{i}].open",
-            e.resolved is None,
-            [f"escalations[{i}].resolved"],
-            "not yet resolved",
-            needs=needs,
-        )
-        c.add(
-            f"escalations[{i}].days_open",
+            f"{path}.days_open",
             (end - e.opened).days,
-            [f"escalations[{i}].opened", f"escalations[{i}].resolved"],
+            [f"{path}.opened", resolution],
             "days from opened to resolved (to as_of while still open)",
             needs=needs,
         )
@@ -259,16 +256,17 @@ def _meeting_discipline(c: Collector) -> None:
         path = f"meetings[{i}]"
         age = (c.as_of - m.date).days
         c.add(f"{path}.days_ago", age, [f"{path}.date"], "days before as_of")
+        lead = f"{path}.agenda_sent_days_before"
         c.add(
             f"{path}.agenda_in_time",
             (m.agenda_sent_days_before or 0) >= AGENDA_LEAD_DAYS,
-            [f"{path}.agenda_sent_days_before"],
-            f"a written agenda went out at least {AGENDA_LEAD_DAYS} days ahead",
-            needs=[f"{path}.agenda_sent_days_before"],
+            [lead],
+            _AGENDA_IN_TIME,
+            needs=[lead],
         )
         lacks = _lacks_agenda_or_minutes(m)
-        description = f"no agenda {AGENDA_LEAD_DAYS} days ahead, or no published minutes"
-        inputs = [f"{path}.agenda_sent_days_before", f"{path}.minutes_published"]
+        description = _LACKS_AGENDA_OR_MINUTES
+        inputs = [lead, f"{path}.minutes_published"]
         if lacks is None:
             c.unknown(
                 f"{path}.lacks_agenda_or_minutes",
@@ -308,12 +306,14 @@ def _action_items(c: Collector) -> None:
         on_time = a.closed <= a.due if a.closed is not None else None
         if on_time is None and a.due < c.as_of:
             on_time = False
+        path = f"action_items[{i}]"
+        closed = f"{path}.closed"
         c.add(
-            f"action_items[{i}].closed_on_time",
+            f"{path}.closed_on_time",
             on_time,
-            [f"action_items[{i}].due", f"action_items[{i}].closed"],
+            [f"{path}.due", closed],
             "closed on or before its due date (none while open and not yet due)",
-            needs=[f"action_items[{i}].closed"],
+            needs=[closed],
         )
     due = [(i, a) for i, a in enumerate(c.p.action_items) if c.within(a.due, H)]
     closed_in_time = [i for i, a in due if a.closed is not None and a.closed <= a.due]

@@ -17,6 +17,12 @@ __all__ = ["kpi_rag", "pulse_composite", "realign_enrich_facts"]
 
 #: Amber band around a KPI target (DOMAIN §1.4): within 10% on the wrong side.
 AMBER_TOLERANCE = Decimal("0.10")
+# kpi_rag's short cuts for the amber band: whole numbers below this compare exactly
+# scaled by ten; floats decide unless within this fraction of their scale of the edge.
+_EXACT_INTS = 10**18
+_FLOAT_MARGIN = 1e-9
+_AMBER_LOW, _AMBER_HIGH = 0.9, 1.1
+_TINY = 1e-200
 
 # Iterating an Enum class runs Python code per member; these are iterated per record.
 _PULSE_ITEMS = tuple(PulseItem)
@@ -49,11 +55,26 @@ def kpi_rag(direction: Direction, point: KpiPoint) -> str | None:
     kind = type(point.target)
     if kind is type(point.actual) and kind in (float, int):
         # Two floats (or two ints) compare as their decimal forms do: green needs no Decimal.
-        if direction is Direction.HIGHER_BETTER:
-            if point.actual >= point.target:
-                return "green"
-        elif point.actual <= point.target:
+        got, aim = point.actual, point.target
+        higher = direction is Direction.HIGHER_BETTER
+        if got >= aim if higher else got <= aim:
             return "green"
+        if isinstance(aim, int):  # and so is got: same type, and neither is a bool
+            if -_EXACT_INTS < aim < _EXACT_INTS:
+                # 90% and 110% in whole numbers, exact as the Decimal is at this size.
+                if higher:
+                    return "amber" if 10 * got >= 9 * aim else "red"
+                return "amber" if 10 * got <= 11 * aim else "red"
+        elif (scale := abs(got) + abs(aim)) > _TINY:
+            # In floats, the distance past the band's edge is within 1e-15 of the
+            # scale of the distance between the decimal forms: the Decimal decides
+            # only what lies that close to the edge (and NaN, infinities, tiny numbers).
+            margin = _FLOAT_MARGIN * scale
+            beyond = got - _AMBER_LOW * aim if higher else _AMBER_HIGH * aim - got
+            if beyond > margin:
+                return "amber"
+            if beyond < -margin:
+                return "red"
     # Decimal, so that an actual of exactly 90% of the target (1.98 of 2.2) is amber:
     # in binary floating point 0.9 * 2.2 is 1.9800000000000002.
     target, actual = Decimal(repr(point.target)), Decimal(repr(point.actual))
@@ -137,12 +158,13 @@ def _pulses(c: Collector) -> None:
             c.add(f"{path}.composite", composite, [f"{path}.items"], description)
         rate = response_rate(survey)
         rates.append(rate)
+        inputs = [f"{path}.responses", f"{path}.invited"]
         c.add(
             f"{path}.response_rate",
             rate,
-            [f"{path}.responses", f"{path}.invited"],
+            inputs,
             "responses / invited (none if nobody was invited)",
-            needs=[f"{path}.responses", f"{path}.invited"],
+            needs=inputs,
         )
         waves[survey.respondent_org].append((i, survey))
         composites_of.append((composite, reason))
@@ -210,6 +232,7 @@ def _kpis(c: Collector) -> None:
             key=lambda x: x[1].period,
         )
         rags: list[str | Unknown] = []
+        direction_path = f"{path}.direction"
         for j, point in ordered:
             rag = kpi_rag(kpi.direction, point)
             point_path = f"{path}.series[{j}]"
@@ -222,7 +245,7 @@ def _kpis(c: Collector) -> None:
                     f"the RAG of {kpi.id} in {point.period} is unknown ({reason})"
                 )
             else:
-                c.add(f"{point_path}.rag", rag, [point_path, f"{path}.direction"], description)
+                c.add(f"{point_path}.rag", rag, [point_path, direction_path], description)
                 rated = rag
             rags.append(rated)
             if kpi.jointly_agreed:
@@ -330,9 +353,10 @@ def _joint_kpis(
 
 
 def _kpi_change(c: Collector, k: int, kpi: Kpi, points: list[KpiPoint]) -> None:
-    name = f"kpis[{k}].change_vs_two_periods_pct"
+    path = f"kpis[{k}]"
+    name = f"{path}.change_vs_two_periods_pct"
     description = "latest actual against two periods earlier, in %, positive = better"
-    sources = [f"kpis[{k}].series", f"kpis[{k}].direction"]
+    sources = [f"{path}.series", f"{path}.direction"]
     actuals = [p.actual for p in points if p.actual is not None]
     if len(actuals) < 3:
         c.unknown(name, description, "fewer than three periods with an actual value", sources)
