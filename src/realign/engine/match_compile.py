@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -46,7 +46,6 @@ __all__ = ["CompiledMatch", "compile_rule", "encode"]
 
 _DR_OP = {"==": "$eq", "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _NEVER = {"k": "\u0000never"}  # no fact has this kind: the rule cannot fire
-_UNKNOWN = "\u0000unknown"  # marks, and is removed from, a fact that read an unknown value
 
 
 class _Lift(Exception):
@@ -105,10 +104,14 @@ class CompiledMatch:
         be part of a match (durable_rules would reject it on the same tests).
         """
         saw_unknown = bound.unknown is not None
-        out = []
-        for fact in self._facts(ctx, bound, survivors or {}):
-            saw_unknown = saw_unknown or fact.pop(_UNKNOWN, False)
-            out.append(fact)
+        out: list[dict[str, Any]] = []
+        survivors = survivors or {}
+        for layout, slots in zip(self.layouts, self._slot_closures(ctx.program), strict=True):
+            if len(layout.owner) == 1:
+                unknown = _single_owner_facts(layout, slots, ctx, bound, survivors, out)
+            else:
+                unknown = _combination_facts(layout, slots, ctx, bound, survivors, out)
+            saw_unknown = saw_unknown or unknown
         return out, saw_unknown
 
     @functools.cached_property
@@ -143,32 +146,78 @@ class CompiledMatch:
         resolved: tuple[tuple[tuple[str, Any, bool], ...], ...] = found[1]
         return resolved
 
-    def _facts(
-        self, ctx: Context, bound: Bound, survivors: Mapping[str, Sequence[int]]
-    ) -> Iterator[dict[str, Any]]:
-        for layout, slots in zip(self.layouts, self._slot_closures(ctx.program), strict=True):
-            kind, owner = layout.kind, layout.owner
-            ranges: list[Sequence[int]] = [
-                survivors[n] if n in survivors else range(len(bound.items[p]))
-                for n, p in zip(owner, layout.positions, strict=True)
-            ]
-            for combo in itertools.product(*ranges):
-                env = {
-                    n: bound.items[p][i]
-                    for n, p, i in zip(owner, layout.positions, combo, strict=True)
-                }
-                fact: dict[str, Any] = {"id": f"{kind}#{'.'.join(map(str, combo))}", "k": kind}
-                fact.update(zip(layout.index_fields, combo, strict=True))
-                for name, fn, boolean in slots:
-                    value = fn(ctx, env)
-                    encoded = encode(value)
-                    if boolean and type(encoded) is not bool:
-                        encoded = None
-                    if encoded is not None:
-                        fact[name] = encoded
-                    elif type(value) is Unknown:
-                        fact[_UNKNOWN] = True
-                yield fact
+
+def _single_owner_facts(
+    layout: _Layout,
+    slots: tuple[tuple[str, Any, bool], ...],
+    ctx: Context,
+    bound: Bound,
+    survivors: Mapping[str, Sequence[int]],
+    out: list[dict[str, Any]],
+) -> bool:
+    """The facts of one binding's items, appended to *out*; whether a slot read an unknown.
+
+    Most rules bind one collection, so their facts need no combinations: one
+    fact per surviving item.
+    """
+    name = layout.owner[0]
+    items = bound.items[layout.positions[0]]
+    indices = survivors.get(name)
+    kind, index_field = layout.kind, layout.index_fields[0]
+    prefix = f"{kind}#"
+    saw_unknown = False
+    for index in range(len(items)) if indices is None else indices:
+        env = {name: items[index]}
+        fact: dict[str, Any] = {"id": f"{prefix}{index}", "k": kind, index_field: index}
+        if _fill(fact, slots, ctx, env):
+            saw_unknown = True
+        out.append(fact)
+    return saw_unknown
+
+
+def _combination_facts(
+    layout: _Layout,
+    slots: tuple[tuple[str, Any, bool], ...],
+    ctx: Context,
+    bound: Bound,
+    survivors: Mapping[str, Sequence[int]],
+    out: list[dict[str, Any]],
+) -> bool:
+    """The facts of every combination of several bindings' items, appended to *out*."""
+    kind, owner = layout.kind, layout.owner
+    ranges: list[Sequence[int]] = [
+        survivors[n] if n in survivors else range(len(bound.items[p]))
+        for n, p in zip(owner, layout.positions, strict=True)
+    ]
+    saw_unknown = False
+    for combo in itertools.product(*ranges):
+        env = {n: bound.items[p][i] for n, p, i in zip(owner, layout.positions, combo, strict=True)}
+        fact: dict[str, Any] = {"id": f"{kind}#{'.'.join(map(str, combo))}", "k": kind}
+        fact.update(zip(layout.index_fields, combo, strict=True))
+        if _fill(fact, slots, ctx, env):
+            saw_unknown = True
+        out.append(fact)
+    return saw_unknown
+
+
+def _fill(
+    fact: dict[str, Any],
+    slots: tuple[tuple[str, Any, bool], ...],
+    ctx: Context,
+    env: dict[str, Any],
+) -> bool:
+    """Put each slot's encoded value on *fact*; whether one of them was unknown."""
+    saw_unknown = False
+    for name, fn, boolean in slots:
+        value = fn(ctx, env)
+        encoded = encode(value)
+        if boolean and type(encoded) is not bool:
+            encoded = None
+        if encoded is not None:
+            fact[name] = encoded
+        elif type(value) is Unknown:
+            saw_unknown = True
+    return saw_unknown
 
 
 @attrs.frozen
