@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -107,11 +107,10 @@ class CompiledMatch:
         out: list[dict[str, Any]] = []
         survivors = survivors or {}
         for layout, slots in zip(self.layouts, self._slot_closures(ctx.program), strict=True):
-            if len(layout.owner) == 1:
-                unknown = _single_owner_facts(layout, slots, ctx, bound, survivors, out)
-            else:
-                unknown = _combination_facts(layout, slots, ctx, bound, survivors, out)
-            saw_unknown = saw_unknown or unknown
+            for env, fact in _heads(layout, bound, survivors):
+                if _fill(fact, slots, ctx, env):
+                    saw_unknown = True
+                out.append(fact)
         return out, saw_unknown
 
     @functools.cached_property
@@ -147,57 +146,28 @@ class CompiledMatch:
         return resolved
 
 
-def _single_owner_facts(
-    layout: _Layout,
-    slots: tuple[tuple[str, Any, bool], ...],
-    ctx: Context,
-    bound: Bound,
-    survivors: Mapping[str, Sequence[int]],
-    out: list[dict[str, Any]],
-) -> bool:
-    """The facts of one binding's items, appended to *out*; whether a slot read an unknown.
-
-    Most rules bind one collection, so their facts need no combinations: one
-    fact per surviving item.
-    """
-    name = layout.owner[0]
-    items = bound.items[layout.positions[0]]
-    indices = survivors.get(name)
-    kind, index_field = layout.kind, layout.index_fields[0]
-    prefix = f"{kind}#"
-    saw_unknown = False
-    for index in range(len(items)) if indices is None else indices:
-        env = {name: items[index]}
-        fact: dict[str, Any] = {"id": f"{prefix}{index}", "k": kind, index_field: index}
-        if _fill(fact, slots, ctx, env):
-            saw_unknown = True
-        out.append(fact)
-    return saw_unknown
-
-
-def _combination_facts(
-    layout: _Layout,
-    slots: tuple[tuple[str, Any, bool], ...],
-    ctx: Context,
-    bound: Bound,
-    survivors: Mapping[str, Sequence[int]],
-    out: list[dict[str, Any]],
-) -> bool:
-    """The facts of every combination of several bindings' items, appended to *out*."""
-    kind, owner = layout.kind, layout.owner
+def _heads(
+    layout: _Layout, bound: Bound, survivors: Mapping[str, Sequence[int]]
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """For each fact of *layout*: the scope its slots are read in, and the fact before them."""
+    kind, owner, positions = layout.kind, layout.owner, layout.positions
+    if len(owner) == 1:
+        # Most rules bind one collection: a fact per surviving item, no combinations.
+        name, index_field = owner[0], layout.index_fields[0]
+        items = bound.items[positions[0]]
+        indices = survivors.get(name)
+        for index in range(len(items)) if indices is None else indices:
+            yield {name: items[index]}, {"id": f"{kind}#{index}", "k": kind, index_field: index}
+        return
     ranges: list[Sequence[int]] = [
         survivors[n] if n in survivors else range(len(bound.items[p]))
-        for n, p in zip(owner, layout.positions, strict=True)
+        for n, p in zip(owner, positions, strict=True)
     ]
-    saw_unknown = False
     for combo in itertools.product(*ranges):
-        env = {n: bound.items[p][i] for n, p, i in zip(owner, layout.positions, combo, strict=True)}
+        env = {n: bound.items[p][i] for n, p, i in zip(owner, positions, combo, strict=True)}
         fact: dict[str, Any] = {"id": f"{kind}#{'.'.join(map(str, combo))}", "k": kind}
         fact.update(zip(layout.index_fields, combo, strict=True))
-        if _fill(fact, slots, ctx, env):
-            saw_unknown = True
-        out.append(fact)
-    return saw_unknown
+        yield env, fact
 
 
 def _fill(
