@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from realign import load_partnership
 from realign.enrich._base import Collector, round_half_away
-from realign.enrich.factset import FactSet
+from realign.enrich.factset import DerivedFact, FactSet, derived_fact
 from realign.enrich.monitoring import kpi_rag
 from realign.model import Direction, KpiPoint, Partnership
 
@@ -209,3 +209,19 @@ def test_a_need_is_unknown_exactly_under_an_unknown_path(
     assert collector.gap(need) == want
     assert [fact.unknown for fact in collector.out] == [want, want]
     assert [fact.value for fact in collector.out] == ([None, None] if want else [1, 1])
+
+
+def test_a_derived_fact_built_by_position_is_what_init_makes() -> None:
+    for values in (
+        ("a.b", 1.5, ("a",), "what it is", None),
+        ("a.c", None, (), "", "a is unknown (not stated)"),
+    ):
+        built = derived_fact(*values)
+        assert type(built) is DerivedFact
+        assert built == DerivedFact(
+            name=values[0],
+            value=values[1],
+            sources=values[2],
+            description=values[3],
+            unknown=values[4],
+        )

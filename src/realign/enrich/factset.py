@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import attrs
 
+from .._builders import positional
 from ..errors import RealignError
 from ..model import ABSENCE, Partnership
 
@@ -62,44 +63,11 @@ class DerivedFact:
         return self.unknown is None
 
 
-def _plain(cls: type) -> bool:
-    """Whether building *cls* does no more than store each field (no validator, converter, hook)."""
-    return not any(
-        hasattr(cls, hook) for hook in ("__attrs_pre_init__", "__attrs_post_init__")
-    ) and all(f.init and f.validator is None and f.converter is None for f in attrs.fields(cls))
-
-
-if _plain(DerivedFact):
-    _new = object.__new__
-    _set_name, _set_value, _set_sources, _set_description, _set_unknown = (
-        DerivedFact.__dict__[f.name].__set__ for f in attrs.fields(DerivedFact)
-    )
-
-    def derived_fact(
-        name: str, value: Any, sources: tuple[str, ...], description: str, unknown: str | None
-    ) -> DerivedFact:
-        """``DerivedFact(name=name, ...)``, for the enrichers' hot path.
-
-        attrs' generic ``__init__`` costs twice as much as storing the five slots,
-        and every derived fact is built here.
-        """
-        fact: DerivedFact = _new(DerivedFact)
-        _set_name(fact, name)
-        _set_value(fact, value)
-        _set_sources(fact, sources)
-        _set_description(fact, description)
-        _set_unknown(fact, unknown)
-        return fact
-
-else:  # pragma: no cover - only if DerivedFact ever validates or converts its fields
-
-    def derived_fact(
-        name: str, value: Any, sources: tuple[str, ...], description: str, unknown: str | None
-    ) -> DerivedFact:
-        """``DerivedFact(name=name, ...)``, for the enrichers' hot path."""
-        return DerivedFact(
-            name=name, value=value, sources=sources, description=description, unknown=unknown
-        )
+#: ``DerivedFact(name=..., value=..., sources=..., description=..., unknown=...)``, by
+#: position: every derived fact is built here, on the enrichers' hot path
+derived_fact: Callable[[str, Any, tuple[str, ...], str, str | None], DerivedFact] = positional(
+    DerivedFact
+)
 
 
 @attrs.frozen(kw_only=True)
