@@ -12,8 +12,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
+import pluggy
 from rich.console import Console
 
 from ._version import __version__
@@ -25,11 +27,12 @@ from .enrich import enrich
 from .errors import FactError, PluginError, Problem, RealignError
 from .facts_report import facts_document, print_facts, to_json
 from .loading import FactSource, load_partnership
-from .plugins import get_plugin_manager
+from .plugin_inventory import describe_plugins, plugins_document, print_plugins
+from .plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV, PluginSelection
 from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
-from .schema import assessment_schema, facts_schema
+from .schema import assessment_schema, facts_schema, plugins_schema
 from .standard_catalog import catalog_directory
 from .testcases import load_test_file, run_tests, test_files
 from .testcases.report import print_test_run
@@ -54,13 +57,59 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
+def _plugin_options() -> _Parser:
+    """Options every command takes to choose plugins, after those of the environment."""
+    options = _Parser(add_help=False)
+    group = options.add_argument_group("plugins")
+    group.add_argument(
+        "--plugin",
+        action="append",
+        dest="plugins_only",
+        metavar="NAME",
+        help=f"load only this installed plugin (repeatable; overrides ${LOAD_PLUGINS_ENV})",
+    )
+    group.add_argument(
+        "--no-plugins",
+        action="store_const",
+        const=[],
+        dest="plugins_only",
+        help="load no installed plugin, only the built-ins",
+    )
+    group.add_argument(
+        "--disable-plugin",
+        action="append",
+        default=[],
+        dest="plugins_disabled",
+        metavar="NAME",
+        help=f"do not load this plugin, installed or built-in (repeatable; adds to "
+        f"${DISABLE_PLUGINS_ENV})",
+    )
+    return options
+
+
+def _plugin_manager(args: argparse.Namespace) -> pluggy.PluginManager:
+    """The plugin manager the environment and the command line choose."""
+    selection = PluginSelection.from_environment(os.environ).narrowed(
+        only=getattr(args, "plugins_only", None),
+        disabled=getattr(args, "plugins_disabled", ()),
+    )
+    return selection.plugin_manager()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="realign", description="Diagnose misaligned strategic partnerships.")
     parser.add_argument("--version", action="version", version=f"realign {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+    plugin_options = _plugin_options()
 
-    facts = commands.add_parser(
+    def add_command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = commands.add_parser(
+            name, parents=[plugin_options], **kwargs
+        )
+        return parser
+
+    facts = add_command(
         "facts", help="show a fact file as the engine sees it, with its derived facts"
     )
     facts.add_argument("file", metavar="FILE", help="a fact file (.toml or .json)")
@@ -81,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     facts.add_argument("--no-color", action="store_true", help="plain output without colour")
     facts.set_defaults(handler=cmd_facts)
 
-    check = commands.add_parser("check", help="validate and lint rule sets without running them")
+    check = add_command("check", help="validate and lint rule sets without running them")
     check.add_argument(
         "paths", nargs="+", metavar="RULESET", help="rule-set files, or directories of them"
     )
@@ -95,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
-    assess = commands.add_parser(
+    assess = add_command(
         "assess", help="assess partnerships against the standard catalog and other rule sets"
     )
     assess.add_argument("files", nargs="+", metavar="FILE", help="fact files (.toml or .json)")
@@ -150,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--no-color", action="store_true", help="plain output without colour")
     assess.set_defaults(handler=cmd_assess)
 
-    test = commands.add_parser(
+    test = add_command(
         "test", help="run rule-set test cases (*.test.toml) and report rule coverage"
     )
     test.add_argument(
@@ -181,9 +230,16 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--no-color", action="store_true", help="plain output without colour")
     test.set_defaults(handler=cmd_test)
 
-    schema = commands.add_parser("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=("facts", "assessment"), help="which schema")
+    schema = add_command("schema", help="print a JSON Schema")
+    schema.add_argument("which", choices=("facts", "assessment", "plugins"), help="which schema")
     schema.set_defaults(handler=cmd_schema)
+
+    plugins = add_command(
+        "plugins", help="list the plugins: where each comes from, its hooks and what it adds"
+    )
+    plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plugins.add_argument("--no-color", action="store_true", help="plain text, no colours")
+    plugins.set_defaults(handler=cmd_plugins)
     return parser
 
 
@@ -199,7 +255,7 @@ def _console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    pm = get_plugin_manager()
+    pm = _plugin_manager(args)
     source = (
         FactSource.from_path(args.file, format=args.input_format)
         if args.file != "-"
@@ -251,7 +307,7 @@ def _params(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    pm = get_plugin_manager()
+    pm = _plugin_manager(args)
     files = [load_ruleset_file(p) for p in _ruleset_paths(args.paths)]
     catalog = compile_catalog(
         files,
@@ -286,7 +342,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
-    pm = get_plugin_manager()
+    pm = _plugin_manager(args)
     extra = _ruleset_paths(args.ruleset)
     params = _params(args.param)
     chosen = {"select": args.select, "ignore": args.ignore}
@@ -358,7 +414,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     if not files:
         msg = f"no *.test.toml files in {', '.join(args.paths or ['the standard catalog'])}"
         raise UsageError(msg)
-    run = run_tests(rulesets, files, backend=args.backend)
+    run = run_tests(rulesets, files, backend=args.backend, plugin_manager=_plugin_manager(args))
     problems.extend(run.problems)
     run = attrs.evolve(run, problems=tuple(problems))
     if args.format == "json":
@@ -373,8 +429,22 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    schema = assessment_schema() if args.which == "assessment" else facts_schema()
+    schema = {
+        "facts": facts_schema,
+        "assessment": assessment_schema,
+        "plugins": plugins_schema,
+    }[args.which]()
     sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    pm = _plugin_manager(args)
+    plugins = describe_plugins(pm)
+    if args.json:
+        sys.stdout.write(to_json(plugins_document(plugins)))
+    else:
+        print_plugins(_console(args), plugins)
     return EXIT_OK
 
 

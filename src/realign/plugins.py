@@ -8,17 +8,33 @@ one process never see each other's plugins.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
+from typing import Any
 
+import attrs
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError
+from .errors import PluginError, RealignError, closest
 
-__all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "get_plugin_manager"]
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "DISABLE_PLUGINS_ENV",
+    "ENTRY_POINT_GROUP",
+    "InstalledPlugin",
+    "LOAD_PLUGINS_ENV",
+    "PluginSelection",
+    "UnknownPluginError",
+    "get_plugin_manager",
+    "installed_plugins",
+]
 
 ENTRY_POINT_GROUP = "realign"
+#: Comma-separated names of the installed plugins to load (all when unset, none when empty).
+LOAD_PLUGINS_ENV = "REALIGN_LOAD_PLUGINS"
+#: Comma-separated names of plugins, installed or built-in, not to load.
+DISABLE_PLUGINS_ENV = "REALIGN_DISABLE_PLUGINS"
 
 #: Modules that provide realign's own behaviour through its hooks.
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -33,49 +49,145 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
+class UnknownPluginError(RealignError, ValueError):
+    """A plugin was selected or disabled by a name no plugin has."""
+
+
+@attrs.frozen
+class InstalledPlugin:
+    """A plugin found in the ``realign`` entry-point group, not necessarily loaded."""
+
+    name: str  # the entry point's name: what the plugin manager registers it under
+    distribution: str
+    version: str
+    entry_point: Any = attrs.field(eq=False, repr=False)
+
+    def answers_to(self, name: str) -> bool:
+        """Whether *name* selects this plugin: its own name or its distribution's."""
+        return name in (self.name, self.distribution)
+
+
+def installed_plugins() -> tuple[InstalledPlugin, ...]:
+    """Every plugin of the ``realign`` entry-point group, by name; the first of a name wins."""
+    found: dict[str, InstalledPlugin] = {}
+    for dist in metadata.distributions():
+        for entry_point in dist.entry_points:
+            if entry_point.group == ENTRY_POINT_GROUP and entry_point.name not in found:
+                found[entry_point.name] = InstalledPlugin(
+                    name=entry_point.name,
+                    distribution=str(dist.metadata["name"]),
+                    version=str(dist.version),
+                    entry_point=entry_point,
+                )
+    return tuple(found[name] for name in sorted(found))
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+@attrs.frozen
+class PluginSelection:
+    """Which plugins to load: the environment's choice, then the command line's.
+
+    ``only`` names the installed plugins to load (None: all of them); built-ins
+    always load unless ``disabled`` names them.
+    """
+
+    only: tuple[str, ...] | None = None
+    disabled: tuple[str, ...] = ()
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> PluginSelection:
+        only = environ.get(LOAD_PLUGINS_ENV)
+        return cls(
+            only=None if only is None else _names(only),
+            disabled=_names(environ.get(DISABLE_PLUGINS_ENV, "")),
+        )
+
+    def narrowed(
+        self, only: Sequence[str] | None = None, disabled: Sequence[str] = ()
+    ) -> PluginSelection:
+        """This selection with the command line's: its ``only`` replaces, its ``disabled`` adds."""
+        return PluginSelection(
+            only=self.only if only is None else tuple(only),
+            disabled=(*self.disabled, *(d for d in disabled if d not in self.disabled)),
+        )
+
+    def plugin_manager(self) -> pluggy.PluginManager:
+        return get_plugin_manager(only=self.only, block=self.disabled)
+
+
 def get_plugin_manager(
     *,
     load_entrypoints: bool = True,
     block: Iterable[str] = (),
+    only: Iterable[str] | None = None,
     extra: Iterable[object] = (),
 ) -> pluggy.PluginManager:
     """Return a new plugin manager with the built-ins and, optionally, installed plugins.
 
     Args:
         load_entrypoints: also load plugins from the ``realign`` entry-point group.
-        block: plugin names (built-in module names or entry-point names) not to load.
+        block: plugin names not to load: built-in module names, or installed
+            plugins by entry-point or distribution name.
+        only: if given, the installed plugins to load, by entry-point or
+            distribution name; the others are not imported at all.
         extra: further plugin objects (modules or instances) to register, for
             embedding code and tests.
+
+    Raises:
+        UnknownPluginError: *block* or *only* names no plugin.
+        PluginError: an installed plugin fails to import or is not a valid plugin.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     blocked = set(block)
+    chosen = None if only is None else set(only)
+    installed = installed_plugins() if load_entrypoints or blocked or chosen else ()
+    _check_names(blocked, chosen, installed)
+    for plugin in installed:
+        if any(plugin.answers_to(name) for name in blocked):
+            blocked.add(plugin.name)
     for name in blocked:
         pm.set_blocked(name)
     for module_name in DEFAULT_PLUGINS:
         if module_name not in blocked:
             pm.register(importlib.import_module(module_name), name=module_name)
     if load_entrypoints:
-        _load_entry_points(pm)
-    for plugin in extra:
-        pm.register(plugin)
+        for plugin in installed:
+            if chosen is None or any(plugin.answers_to(name) for name in chosen):
+                _register(pm, plugin)
+    for extra_plugin in extra:
+        pm.register(extra_plugin)
     pm.check_pending()
     return pm
 
 
-def _load_entry_points(pm: pluggy.PluginManager) -> None:
-    """Register the installed plugins, naming the one that fails instead of a traceback."""
-    for dist in metadata.distributions():
-        for entry_point in dist.entry_points:
-            name = entry_point.name
-            if entry_point.group != ENTRY_POINT_GROUP or pm.is_blocked(name) or pm.get_plugin(name):
-                continue
-            where = f"{dist.metadata['name']} {dist.version}"
-            try:
-                plugin = entry_point.load()
-            except Exception as exc:
-                raise PluginError(name, f"failed to import ({where}): {exc!r}") from exc
-            try:
-                pm.register(plugin, name=name)
-            except (ValueError, pluggy.PluginValidationError) as exc:
-                raise PluginError(name, f"is not a valid realign plugin ({where}): {exc}") from exc
+def _check_names(
+    blocked: set[str], chosen: set[str] | None, installed: Sequence[InstalledPlugin]
+) -> None:
+    known = {*DEFAULT_PLUGINS, *(p.name for p in installed), *(p.distribution for p in installed)}
+    for name in sorted(blocked | (chosen or set())):
+        if name not in known:
+            guess = closest(name, known)
+            hint = f"; did you mean {guess!r}?" if guess else ""
+            listed = ", ".join(sorted(p.name for p in installed)) or "none"
+            msg = f"no plugin is named {name!r}{hint} (installed plugins: {listed})"
+            raise UnknownPluginError(msg)
+
+
+def _register(pm: pluggy.PluginManager, installed: InstalledPlugin) -> None:
+    """Register an installed plugin, naming the one that fails instead of a traceback."""
+    name = installed.name
+    if pm.is_blocked(name) or pm.get_plugin(name):
+        return
+    where = f"{installed.distribution} {installed.version}"
+    try:
+        plugin = installed.entry_point.load()
+    except Exception as exc:
+        raise PluginError(name, f"failed to import ({where}): {exc!r}") from exc
+    try:
+        pm.register(plugin, name=name)
+    except (ValueError, pluggy.PluginValidationError) as exc:
+        raise PluginError(name, f"is not a valid realign plugin ({where}): {exc}") from exc
