@@ -516,7 +516,7 @@ def plugin_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def manager(**_: Any) -> pluggy.PluginManager:
         return get_plugin_manager(load_entrypoints=False, extra=[plugin])
 
-    monkeypatch.setattr("realign.plugins.get_plugin_manager", manager)
+    monkeypatch.setattr("realign.cli.get_plugin_manager", manager)
 
 
 @pytest.mark.usefixtures("plugin_rules")

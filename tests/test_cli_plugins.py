@@ -221,3 +221,27 @@ def test_the_listing_follows_its_published_schema(
     # The schema is closed: a field it does not know is an error.
     document["plugins"][0]["colour"] = "blue"
     assert list(validator.iter_errors(document))
+
+
+def test_the_library_reads_the_environment_too_unless_told_not_to(
+    imported: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DISABLE_PLUGINS_ENV, "broken")
+    pm = get_plugin_manager()
+    assert pm.get_plugin("extras") is not None
+    assert pm.is_blocked("broken")
+    assert imported == ["extras"]
+    # An explicit environment replaces the process's; {} reads none.
+    assert get_plugin_manager(environ={}).get_plugin("broken") is not None
+    assert get_plugin_manager(environ={LOAD_PLUGINS_ENV: ""}).get_plugin("extras") is None
+    # The arguments come after the environment: only replaces it, block adds to it.
+    chosen = get_plugin_manager(only=["broken"], environ={LOAD_PLUGINS_ENV: "extras"})
+    assert (chosen.get_plugin("broken") is not None, chosen.get_plugin("extras")) == (True, None)
+
+
+def test_a_stale_name_in_the_environment_says_where_names_come_from(
+    imported: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(DISABLE_PLUGINS_ENV, "uninstalled")
+    assert main(["plugins"]) == 2
+    assert DISABLE_PLUGINS_ENV in capsys.readouterr().err

@@ -11,7 +11,7 @@ import pytest
 
 import realign
 from realign import DerivedFact, DerivedFactConflict, FactSet, hookimpl
-from realign.plugins import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, get_plugin_manager
+from realign.plugins import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, LOAD_PLUGINS_ENV, get_plugin_manager
 
 
 def test_each_call_builds_an_independent_manager() -> None:
@@ -102,6 +102,7 @@ def test_entry_point_plugins_are_discovered(
         entry_points = (FakeEntryPoint(),)
 
     monkeypatch.setattr(metadata, "distributions", lambda: [FakeDistribution()])
+    monkeypatch.delenv(LOAD_PLUGINS_ENV)  # the suite loads no installed plugin otherwise
     pm = get_plugin_manager()
     assert pm.get_plugin("fake") is plugin_module
     facts = realign.load_facts(examples_dir / "healthy.toml", plugin_manager=pm)
@@ -155,6 +156,7 @@ def _import_fails() -> Any:
 
 def test_a_plugin_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(metadata, "distributions", lambda: [_fake_distribution(_import_fails)])
+    monkeypatch.delenv(LOAD_PLUGINS_ENV)
     with pytest.raises(realign.PluginError, match=r"realign-broken 0\.0\.1.*numpyy") as caught:
         get_plugin_manager()
     assert caught.value.plugin == "broken"
@@ -166,6 +168,7 @@ def test_the_cli_exits_3_without_a_traceback_when_a_plugin_fails(
     from realign.cli import main
 
     monkeypatch.setattr(metadata, "distributions", lambda: [_fake_distribution(_import_fails)])
+    monkeypatch.delenv(LOAD_PLUGINS_ENV)
     assert main(["facts", str(examples_dir / "healthy.toml")]) == 3
     err = capsys.readouterr().err
     assert "plugin 'broken'" in err

@@ -28,7 +28,7 @@ from .errors import FactError, PluginError, Problem, RealignError
 from .facts_report import facts_document, print_facts, to_json
 from .loading import FactSource, load_partnership
 from .plugin_inventory import describe_plugins, plugins_document, print_plugins
-from .plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV, PluginSelection
+from .plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV, get_plugin_manager
 from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
@@ -89,11 +89,9 @@ def _plugin_options() -> _Parser:
 
 def _plugin_manager(args: argparse.Namespace) -> pluggy.PluginManager:
     """The plugin manager the environment and the command line choose."""
-    selection = PluginSelection.from_environment(os.environ).narrowed(
-        only=getattr(args, "plugins_only", None),
-        disabled=getattr(args, "plugins_disabled", ()),
+    return get_plugin_manager(
+        only=getattr(args, "plugins_only", None), block=getattr(args, "plugins_disabled", ())
     )
-    return selection.plugin_manager()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ one process never see each other's plugins.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from typing import Any
@@ -114,9 +115,6 @@ class PluginSelection:
             disabled=(*self.disabled, *(d for d in disabled if d not in self.disabled)),
         )
 
-    def plugin_manager(self) -> pluggy.PluginManager:
-        return get_plugin_manager(only=self.only, block=self.disabled)
-
 
 def get_plugin_manager(
     *,
@@ -124,8 +122,14 @@ def get_plugin_manager(
     block: Iterable[str] = (),
     only: Iterable[str] | None = None,
     extra: Iterable[object] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> pluggy.PluginManager:
     """Return a new plugin manager with the built-ins and, optionally, installed plugins.
+
+    ``REALIGN_LOAD_PLUGINS`` and ``REALIGN_DISABLE_PLUGINS`` in *environ* (the
+    process environment unless given; ``{}`` ignores it) choose plugins first;
+    *only* then replaces the environment's selection and *block* adds to its
+    disabled plugins.
 
     Args:
         load_entrypoints: also load plugins from the ``realign`` entry-point group.
@@ -135,15 +139,19 @@ def get_plugin_manager(
             distribution name; the others are not imported at all.
         extra: further plugin objects (modules or instances) to register, for
             embedding code and tests.
+        environ: where to read the two variables from.
 
     Raises:
-        UnknownPluginError: *block* or *only* names no plugin.
+        UnknownPluginError: a name chosen here or in the environment names no plugin.
         PluginError: an installed plugin fails to import or is not a valid plugin.
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    blocked = set(block)
-    chosen = None if only is None else set(only)
+    selection = PluginSelection.from_environment(
+        os.environ if environ is None else environ
+    ).narrowed(only=None if only is None else list(only), disabled=list(block))
+    blocked = set(selection.disabled)
+    chosen = None if selection.only is None else set(selection.only)
     installed = installed_plugins() if load_entrypoints or blocked or chosen else ()
     _check_names(blocked, chosen, installed)
     for plugin in installed:
@@ -173,7 +181,10 @@ def _check_names(
             guess = closest(name, known)
             hint = f"; did you mean {guess!r}?" if guess else ""
             listed = ", ".join(sorted(p.name for p in installed)) or "none"
-            msg = f"no plugin is named {name!r}{hint} (installed plugins: {listed})"
+            msg = (
+                f"no plugin is named {name!r}{hint} (installed plugins: {listed}; "
+                f"names come from the command line, {LOAD_PLUGINS_ENV} and {DISABLE_PLUGINS_ENV})"
+            )
             raise UnknownPluginError(msg)
 
 
