@@ -26,8 +26,10 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import attrs
+import pluggy
 from hypothesis import strategies as st
 
+from ..enrich import FactSet, enrich
 from ..loading._convert import fact_paths
 from ..model import (
     ActionItem,
@@ -101,9 +103,11 @@ from ..model.scales import (
     Weight,
     period_of,
 )
+from ..plugins import get_plugin_manager
 
 __all__ = [
     "dates_before",
+    "fact_sets",
     "free_text",
     "identifiers",
     "partner_ids",
@@ -866,3 +870,25 @@ def partnerships(
         msg = f"as_of must lie between {_AS_OF_LIMITS[0]} and {_AS_OF_LIMITS[1]}"
         raise ValueError(msg)
     return _partnership(min_partners, max_partners, as_of)
+
+
+def fact_sets(
+    plugin_manager: pluggy.PluginManager | None = None,
+    *,
+    min_partners: int = 2,
+    max_partners: int = 4,
+    as_of: date | None = None,
+) -> st.SearchStrategy[FactSet]:
+    """Valid partnerships (see :func:`partnerships`), enriched: what rules are evaluated on.
+
+    *plugin_manager* supplies the enrichers, so a plugin's own derived facts are
+    there too; without it, realign's built-ins alone.
+    """
+    pm = (
+        plugin_manager
+        if plugin_manager is not None
+        else get_plugin_manager(load_entrypoints=False, environ={})
+    )
+    return partnerships(min_partners=min_partners, max_partners=max_partners, as_of=as_of).map(
+        lambda partnership: enrich(partnership, pm)
+    )
