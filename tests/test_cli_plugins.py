@@ -245,3 +245,10 @@ def test_a_stale_name_in_the_environment_says_where_names_come_from(
     monkeypatch.setenv(DISABLE_PLUGINS_ENV, "uninstalled")
     assert main(["plugins"]) == 2
     assert DISABLE_PLUGINS_ENV in capsys.readouterr().err
+
+
+def test_an_installed_plugin_handed_in_again_is_registered_once(imported: list[str]) -> None:
+    extras = get_plugin_manager().get_plugin("extras")
+    pm = get_plugin_manager(extra=[extras])
+    assert pm.get_name(extras) == "extras"
+    assert [p for p in pm.get_plugins() if p is extras] == [extras]

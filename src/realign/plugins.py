@@ -167,7 +167,10 @@ def get_plugin_manager(
             if chosen is None or any(plugin.answers_to(name) for name in chosen):
                 _register(pm, plugin)
     for extra_plugin in extra:
-        pm.register(extra_plugin)
+        # A plugin handed in that is also installed (its module, loaded from the
+        # entry point) is registered once, under its entry point's name.
+        if not pm.is_registered(extra_plugin):
+            pm.register(extra_plugin)
     pm.check_pending()
     return pm
 

@@ -14,13 +14,16 @@ from ..model import Partnership
 from ._checks import check_partnership
 from ._convert import describe, issues_from, leaf_problem, make_converter, unknown_keys
 from ._fast import fast_partnership
+from ._positions import Position, SourceMap
 from .source import DEFAULT_MAX_BYTES, FactSource, Locator, RawFacts
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FactSource",
     "LoadedPartnership",
+    "Position",
     "RawFacts",
+    "SourceMap",
     "load_partnership",
     "structure_partnership",
 ]
