@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -73,9 +74,17 @@ class _Clash:
 
 
 def test_two_enrichers_cannot_claim_one_name(examples_dir: Path) -> None:
-    pm = get_plugin_manager(load_entrypoints=False, extra=[_Clash()])
+    clash = _Clash()
+    pm = get_plugin_manager(load_entrypoints=False, extra=[clash])
+    facts = realign.load_facts(examples_dir / "healthy.toml", plugin_manager=pm)
+    # The name stays the built-in's; the later claim is reported under its plugin.
+    assert facts.value("culture.gaps") != {}
+    [failure] = pm.failures
+    assert failure.plugin == pm.get_name(clash)
+    assert "'culture.gaps' is also produced by 'realign.enrich.culture'" in failure.message
+    strict = get_plugin_manager(load_entrypoints=False, extra=[_Clash()], strict=True)
     with pytest.raises(DerivedFactConflict, match=r"culture\.gaps"):
-        realign.load_facts(examples_dir / "healthy.toml", plugin_manager=pm)
+        realign.load_facts(examples_dir / "healthy.toml", plugin_manager=strict)
 
 
 def test_entry_point_plugins_are_discovered(
@@ -128,9 +137,15 @@ class _Garbage:
 )
 def test_a_failing_enricher_is_named(examples_dir: Path, plugin: object, fragment: str) -> None:
     pm = get_plugin_manager(load_entrypoints=False, extra=[plugin])
+    facts = realign.load_facts(examples_dir / "healthy.toml", plugin_manager=pm)
+    assert "culture.gaps" in facts.derived  # the other enrichers' facts are all there
+    [failure] = pm.failures
+    assert failure.plugin == pm.get_name(plugin)
+    assert fragment in failure.message
+    strict = get_plugin_manager(load_entrypoints=False, extra=[plugin], strict=True)
     with pytest.raises(realign.PluginError, match=fragment) as caught:
-        realign.load_facts(examples_dir / "healthy.toml", plugin_manager=pm)
-    assert caught.value.plugin == pm.get_name(plugin)
+        realign.load_facts(examples_dir / "healthy.toml", plugin_manager=strict)
+    assert caught.value.plugin == strict.get_name(plugin)
 
 
 def _fake_distribution(load: Any) -> Any:
@@ -157,8 +172,11 @@ def _import_fails() -> Any:
 def test_a_plugin_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(metadata, "distributions", lambda: [_fake_distribution(_import_fails)])
     monkeypatch.delenv(LOAD_PLUGINS_ENV)
+    [failure] = get_plugin_manager().failures
+    assert failure.plugin == "broken"
+    assert re.search(r"failed to import \(realign-broken 0\.0\.1\).*numpyy", failure.message)
     with pytest.raises(realign.PluginError, match=r"realign-broken 0\.0\.1.*numpyy") as caught:
-        get_plugin_manager()
+        get_plugin_manager(strict=True)
     assert caught.value.plugin == "broken"
 
 

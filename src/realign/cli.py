@@ -26,6 +26,7 @@ from .engine.engine import functions_of, vocabulary_of
 from .enrich import enrich
 from .errors import FactError, PluginError, Problem, RealignError
 from .facts_report import facts_document, print_facts, to_json
+from .isolation import failures_of
 from .loading import FactSource, load_partnership
 from .plugin_inventory import describe_plugins, plugins_document, print_plugins
 from .plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV, get_plugin_manager
@@ -76,6 +77,11 @@ def _plugin_options() -> _Parser:
         help="load no installed plugin, only the built-ins",
     )
     group.add_argument(
+        "--strict-plugins",
+        action="store_true",
+        help="stop at the first plugin that fails (exit 3) instead of leaving it out",
+    )
+    group.add_argument(
         "--disable-plugin",
         action="append",
         default=[],
@@ -89,9 +95,14 @@ def _plugin_options() -> _Parser:
 
 def _plugin_manager(args: argparse.Namespace) -> pluggy.PluginManager:
     """The plugin manager the environment and the command line choose."""
-    return get_plugin_manager(
-        only=getattr(args, "plugins_only", None), block=getattr(args, "plugins_disabled", ())
+    pm: pluggy.PluginManager = get_plugin_manager(
+        only=getattr(args, "plugins_only", None),
+        block=getattr(args, "plugins_disabled", ()),
+        strict=getattr(args, "strict_plugins", False),
     )
+    # Kept, so that main() can report what failed once the command is done.
+    args.plugin_managers = [*getattr(args, "plugin_managers", []), pm]
+    return pm
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -446,6 +457,18 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _with_plugin_failures(args: argparse.Namespace, code: int) -> int:
+    """*code*, or 3 after naming them when plugins failed and were left out."""
+    failures = dict.fromkeys(
+        failure for pm in getattr(args, "plugin_managers", []) for failure in failures_of(pm)
+    )
+    for failure in failures:
+        sys.stderr.write(f"realign: warning: {failure}; it was left out\n")
+    if failures and code != EXIT_BAD_INPUT:
+        return EXIT_PLUGIN_FAILED
+    return code
+
+
 def _report_problems(error: FactError, args: argparse.Namespace) -> None:
     if getattr(args, "format", None) == "json":
         document = {
@@ -468,7 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version and usage errors
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        return _with_plugin_failures(args, code)
     except FactError as error:
         _report_problems(error, args)
         return EXIT_BAD_INPUT

@@ -13,12 +13,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ._version import __version__
+from .isolation import failures_of
 from .plugins import DEFAULT_PLUGINS, InstalledPlugin, installed_plugins
 from .rules.ruleset import load_ruleset_file
 
 __all__ = ["PluginInfo", "describe_plugins", "plugins_document", "print_plugins"]
 
-Status = Literal["built-in", "loaded", "disabled", "not selected"]
+Status = Literal["built-in", "loaded", "failed", "disabled", "not selected"]
 
 
 @attrs.frozen
@@ -56,8 +57,8 @@ def describe_plugins(
     """Every built-in and installed plugin of *pm*'s world: built-ins first, then by name.
 
     *installed* defaults to what the ``realign`` entry-point group holds now.
-    Installed plugins that *pm* did not load are listed as disabled (blocked)
-    or not selected, without importing them.
+    Installed plugins that *pm* did not load are listed as failed (with why),
+    disabled (blocked) or not selected, without importing them.
     """
     out = [
         _loaded(pm, name, "realign", __version__, "built-in")
@@ -65,10 +66,15 @@ def describe_plugins(
         else PluginInfo(name, "realign", __version__, "disabled")
         for name in DEFAULT_PLUGINS
     ]
+    failed: dict[str, list[str]] = {}
+    for failure in failures_of(pm):
+        failed.setdefault(failure.plugin, []).append(failure.message)
     for plugin in installed_plugins() if installed is None else installed:
         where = (plugin.name, plugin.distribution, plugin.version)
         if pm.get_plugin(plugin.name) is not None:
             out.append(_loaded(pm, *where, "loaded"))
+        elif plugin.name in failed:
+            out.append(PluginInfo(*where, "failed", problems=tuple(failed[plugin.name])))
         else:
             out.append(
                 PluginInfo(*where, "disabled" if pm.is_blocked(plugin.name) else "not selected")
@@ -147,7 +153,7 @@ def print_plugins(console: Console, plugins: Sequence[PluginInfo]) -> None:
     console.print(table)
 
 
-_ACTIVE = ("built-in", "loaded")
+_STYLES = {"built-in": "green", "loaded": "green", "failed": "bold red"}
 
 
 def _ranges(rule_ids: Sequence[str]) -> str:

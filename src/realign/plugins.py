@@ -17,7 +17,8 @@ import attrs
 import pluggy
 
 from . import hookspecs
-from .errors import PluginError, RealignError, closest
+from .errors import RealignError, closest
+from .isolation import PluginManager, plugin_failed
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -71,16 +72,24 @@ class InstalledPlugin:
 def installed_plugins() -> tuple[InstalledPlugin, ...]:
     """Every plugin of the ``realign`` entry-point group, by name; the first of a name wins."""
     found: dict[str, InstalledPlugin] = {}
-    for dist in metadata.distributions():
-        for entry_point in dist.entry_points:
-            if entry_point.group == ENTRY_POINT_GROUP and entry_point.name not in found:
-                found[entry_point.name] = InstalledPlugin(
-                    name=entry_point.name,
-                    distribution=str(dist.metadata["name"]),
-                    version=str(dist.version),
-                    entry_point=entry_point,
-                )
+    for plugin in _entry_points():
+        found.setdefault(plugin.name, plugin)
     return tuple(found[name] for name in sorted(found))
+
+
+def _entry_points() -> list[InstalledPlugin]:
+    """Every entry point of the group, two of one name included."""
+    return [
+        InstalledPlugin(
+            name=entry_point.name,
+            distribution=str(dist.metadata["name"]),
+            version=str(dist.version),
+            entry_point=entry_point,
+        )
+        for dist in metadata.distributions()
+        for entry_point in dist.entry_points
+        if entry_point.group == ENTRY_POINT_GROUP
+    ]
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -123,7 +132,8 @@ def get_plugin_manager(
     only: Iterable[str] | None = None,
     extra: Iterable[object] = (),
     environ: Mapping[str, str] | None = None,
-) -> pluggy.PluginManager:
+    strict: bool = False,
+) -> PluginManager:
     """Return a new plugin manager with the built-ins and, optionally, installed plugins.
 
     ``REALIGN_LOAD_PLUGINS`` and ``REALIGN_DISABLE_PLUGINS`` in *environ* (the
@@ -140,12 +150,15 @@ def get_plugin_manager(
         extra: further plugin objects (modules or instances) to register, for
             embedding code and tests.
         environ: where to read the two variables from.
+        strict: fail at once when a plugin fails, instead of leaving it out and
+            recording the failure in the manager's ``failures``.
 
     Raises:
         UnknownPluginError: a name chosen here or in the environment names no plugin.
-        PluginError: an installed plugin fails to import or is not a valid plugin.
+        PluginError: with *strict*, an installed plugin fails to import or is not
+            a valid plugin.
     """
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm = PluginManager(strict=strict)
     pm.add_hookspecs(hookspecs)
     selection = PluginSelection.from_environment(
         os.environ if environ is None else environ
@@ -166,13 +179,43 @@ def get_plugin_manager(
         for plugin in installed:
             if chosen is None or any(plugin.answers_to(name) for name in chosen):
                 _register(pm, plugin)
+        _report_shadowed(pm, installed)
     for extra_plugin in extra:
         # A plugin handed in that is also installed (its module, loaded from the
         # entry point) is registered once, under its entry point's name.
         if not pm.is_registered(extra_plugin):
             pm.register(extra_plugin)
-    pm.check_pending()
+    _drop_unknown_hooks(pm)
     return pm
+
+
+def _report_shadowed(pm: PluginManager, installed: Sequence[InstalledPlugin]) -> None:
+    """Two distributions that claim one plugin name: the second is never loaded."""
+    first = {plugin.name: plugin for plugin in installed}
+    for plugin in _entry_points():
+        kept = first.get(plugin.name)
+        if kept is not None and kept.distribution != plugin.distribution:
+            plugin_failed(
+                pm,
+                plugin.name,
+                f"the name is claimed by {kept.distribution} {kept.version} and by "
+                f"{plugin.distribution} {plugin.version}; only the first is loaded",
+            )
+
+
+def _drop_unknown_hooks(pm: PluginManager) -> None:
+    """Leave out each plugin that implements a realign_ hook realign does not have."""
+    while True:
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            name = pm.get_name(exc.plugin) or repr(exc.plugin)
+            if pm.get_name(exc.plugin) in DEFAULT_PLUGINS:
+                raise  # realign's own plugins are realign's bugs
+            pm.unregister(exc.plugin)
+            plugin_failed(pm, name, f"is not a valid realign plugin: {exc}", exc)
+            continue
+        return
 
 
 def _check_names(
@@ -191,17 +234,18 @@ def _check_names(
             raise UnknownPluginError(msg)
 
 
-def _register(pm: pluggy.PluginManager, installed: InstalledPlugin) -> None:
-    """Register an installed plugin, naming the one that fails instead of a traceback."""
+def _register(pm: PluginManager, installed: InstalledPlugin) -> None:
+    """Register an installed plugin; one that fails is left out, under its name."""
     name = installed.name
     if pm.is_blocked(name) or pm.get_plugin(name):
         return
     where = f"{installed.distribution} {installed.version}"
     try:
         plugin = installed.entry_point.load()
-    except Exception as exc:
-        raise PluginError(name, f"failed to import ({where}): {exc!r}") from exc
+    except Exception as exc:  # whatever importing it raises, the others still load
+        plugin_failed(pm, name, f"failed to import ({where}): {exc!r}", exc)
+        return
     try:
         pm.register(plugin, name=name)
     except (ValueError, pluggy.PluginValidationError) as exc:
-        raise PluginError(name, f"is not a valid realign plugin ({where}): {exc}") from exc
+        plugin_failed(pm, name, f"is not a valid realign plugin ({where}): {exc}", exc)

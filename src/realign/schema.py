@@ -194,8 +194,9 @@ def plugins_schema() -> dict[str, Any]:
             "distribution": _string("the distribution that installed it"),
             "version": _string("the distribution's version"),
             "status": {
-                "enum": ["built-in", "loaded", "disabled", "not selected"],
-                "description": "disabled and not-selected plugins are never imported",
+                "enum": ["built-in", "loaded", "failed", "disabled", "not selected"],
+                "description": "disabled and not-selected plugins are never imported; "
+                "a failed one is left out, and its problems say why",
             },
             "hooks": {**names, "description": "the realign_* hooks it implements, sorted"},
             "provides": _closed(

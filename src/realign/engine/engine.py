@@ -33,7 +33,8 @@ from ..assessment import (
 )
 from ..enrich import enrich
 from ..enrich.factset import DerivedFact, FactSet
-from ..errors import PluginError, Problem, RealignError, closest
+from ..errors import Problem, RealignError, closest
+from ..isolation import each_result, failures_of, plugin_failed
 from ..loading import FactSource, load_partnership
 from ..model import Partnership
 from ..plugins import get_plugin_manager
@@ -87,32 +88,47 @@ class RuleSetError(RealignError, ValueError):
 
 
 def functions_of(plugin_manager: pluggy.PluginManager) -> dict[str, Function]:
-    """Every condition-language function the plugins provide, by name."""
+    """Every condition-language function the plugins provide, by name.
+
+    A plugin whose hook raises, returns something other than functions, or names
+    a function another plugin already provides is reported, and that part of
+    what it provides is left out.
+    """
     out: dict[str, Function] = {}
     origin: dict[str, str] = {}
-    hook = plugin_manager.hook.realign_condition_functions
-    for impl in reversed(hook.get_hookimpls()):
-        try:
-            result: Any = impl.function()
-            provided = list(result or ())
-        except Exception as exc:
-            raise PluginError(
-                impl.plugin_name, f"raised in realign_condition_functions: {exc!r}"
-            ) from exc
-        for function in provided:
+    results = each_result(plugin_manager, "realign_condition_functions", registration_order=True)
+    for plugin, result in results:
+        for function in _listed(plugin_manager, plugin, "realign_condition_functions", result):
             if not isinstance(function, Function):
-                raise PluginError(
-                    impl.plugin_name,
+                plugin_failed(
+                    plugin_manager,
+                    plugin,
                     f"realign_condition_functions returned {type(function).__name__}, not Function",
                 )
-            if function.name in out:
-                raise PluginError(
-                    impl.plugin_name,
+            elif function.name in out:
+                plugin_failed(
+                    plugin_manager,
+                    plugin,
                     f"function {function.name!r} is also provided by {origin[function.name]!r}",
                 )
-            out[function.name] = function
-            origin[function.name] = impl.plugin_name
+            else:
+                out[function.name] = function
+                origin[function.name] = plugin
     return dict(sorted(out.items()))
+
+
+def _listed(pm: pluggy.PluginManager, plugin: str, hook: str, result: Any) -> list[Any]:
+    """A list hook's result as a list, or nothing (reported) when it is not iterable."""
+    if result is None:
+        return []
+    if isinstance(result, str | bytes) or not isinstance(result, Iterable):
+        plugin_failed(pm, plugin, f"{hook} returned {type(result).__name__}, not a list")
+        return []
+    try:
+        return list(result)
+    except Exception as exc:  # a generator that fails half way
+        plugin_failed(pm, plugin, f"raised in {hook}: {exc!r}", exc)
+        return []
 
 
 def vocabulary_of(plugin_manager: pluggy.PluginManager) -> Vocabulary:
@@ -132,8 +148,13 @@ def vocabulary_of(plugin_manager: pluggy.PluginManager) -> Vocabulary:
 
 def ruleset_paths_of(plugin_manager: pluggy.PluginManager) -> list[Path]:
     out: list[Path] = []
-    for provided in plugin_manager.hook.realign_rulesets():
-        out.extend(Path(p) for p in provided or ())
+    for plugin, result in each_result(plugin_manager, "realign_rulesets"):
+        for path in _listed(plugin_manager, plugin, "realign_rulesets", result):
+            if isinstance(path, str | Path):
+                out.append(Path(path))
+            else:
+                msg = f"realign_rulesets returned {type(path).__name__}, not a path"
+                plugin_failed(plugin_manager, plugin, msg)
     return sorted(out)
 
 
@@ -202,6 +223,9 @@ class Engine:
         self._areas = {rule.id: rule.area for rule in self.rules}
         # What scoring reads of the rules and the model, the same for every assessment.
         self._score_layout = layout_of(self._areas, self.catalog.scoring)
+        # Plugins that failed before the first assessment (to import, to provide rule
+        # sets, functions or the probes' derived facts) are left out of every one.
+        self._setup_failures = len(failures_of(self.plugin_manager))
         # Which bindings each condition reads, worked out once rather than per assessment.
         self._when = {rule.id: when_parts(rule) for rule in self.rules}
         self._reports = {
@@ -325,6 +349,8 @@ class Engine:
             FactError: the fact file is invalid (every problem is listed).
         """
         clock = _Clock(timings)
+        # Plugin failures from here on are this assessment's (loading it, enriching it).
+        mark = len(failures_of(self.plugin_manager))
         facts = self.facts(source)
         clock.lap("load")
         diagnostics: list[str] = []
@@ -409,6 +435,8 @@ class Engine:
                 f"the fact file names catalog version {stated}, "
                 f"but the rule sets are catalog version {model.catalog_version}"
             )
+        failures = failures_of(self.plugin_manager)
+        diagnostics.extend(str(f) for f in (*failures[: self._setup_failures], *failures[mark:]))
         return Assessment(
             facts=facts,
             findings=tuple(findings),

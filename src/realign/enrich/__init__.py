@@ -8,6 +8,7 @@ from typing import Any
 import pluggy
 
 from ..errors import PluginError
+from ..isolation import PluginManager, plugin_failed
 from ..model import Partnership
 from .factset import DerivedFact, FactSet, unknown_facts, with_derived
 
@@ -34,16 +35,18 @@ def enrich(partnership: Partnership, plugin_manager: pluggy.PluginManager) -> Fa
     impls = plugin_manager.hook.realign_enrich_facts.get_hookimpls()[::-1]
     last = len(impls) - 1
     for position, impl in enumerate(impls):
+        plugin = impl.plugin_name
         try:
             result: Any = impl.function(facts=facts)
             produced: list[object] = list(result or ())
-        except Exception as exc:
-            raise PluginError(impl.plugin_name, f"raised in realign_enrich_facts: {exc!r}") from exc
+        except Exception as exc:  # one enricher must not take the others down
+            plugin_failed(plugin_manager, plugin, f"raised in realign_enrich_facts: {exc!r}", exc)
+            produced = []
         batch = {fact.name: fact for fact in produced if isinstance(fact, DerivedFact)}
         if len(batch) < len(produced) or not derived.keys().isdisjoint(batch):
-            _raise_first_problem(produced, batches, impl.plugin_name)
+            batch = _kept(produced, batches, plugin, plugin_manager)
         derived.update(batch)
-        batches.append((impl.plugin_name, batch))
+        batches.append((plugin, batch))
         if position == last:
             facts = with_derived(facts, {name: derived[name] for name in sorted(derived)})
         else:
@@ -77,21 +80,30 @@ class _InNameOrder(Mapping[str, DerivedFact]):
         return iter(self._names)
 
 
-def _raise_first_problem(
-    produced: list[object], batches: list[tuple[str, dict[str, DerivedFact]]], plugin: str
-) -> None:
-    """Raise for the first of *produced* that is no DerivedFact, or whose name is taken.
+def _kept(
+    produced: list[object],
+    batches: list[tuple[str, dict[str, DerivedFact]]],
+    plugin: str,
+    plugin_manager: pluggy.PluginManager,
+) -> dict[str, DerivedFact]:
+    """The facts of *plugin* that are derived facts with names of their own.
 
-    *batches* holds the facts of each plugin before *plugin*.
+    Anything else is reported under the plugin's name and left out: a name an
+    earlier enricher derived stays that enricher's. *batches* holds the facts
+    of each plugin before *plugin*.
     """
     taken = {name: earlier for earlier, batch in batches for name in batch}
+    kept: dict[str, DerivedFact] = {}
     for fact in produced:
         if not isinstance(fact, DerivedFact):
             msg = f"realign_enrich_facts returned {type(fact).__name__}, not DerivedFact"
-            raise PluginError(plugin, msg)
-        if fact.name in taken:
+            plugin_failed(plugin_manager, plugin, msg)
+        elif fact.name in taken:
             msg = f"derived fact {fact.name!r} is also produced by {taken[fact.name]!r}"
-            raise DerivedFactConflict(plugin, msg)
-        taken[fact.name] = plugin
-    msg = "no problem found"  # pragma: no cover - the caller saw one
-    raise AssertionError(msg)
+            if not (isinstance(plugin_manager, PluginManager) and not plugin_manager.strict):
+                raise DerivedFactConflict(plugin, msg)
+            plugin_failed(plugin_manager, plugin, msg)
+        else:
+            kept[fact.name] = fact
+            taken[fact.name] = plugin
+    return kept

@@ -10,6 +10,7 @@ import attrs
 import pluggy
 
 from ..errors import FactError, Problem, format_path
+from ..isolation import each_result, plugin_failed
 from ..model import Partnership
 from ._checks import check_partnership
 from ._convert import describe, issues_from, leaf_problem, make_converter, unknown_keys
@@ -25,6 +26,7 @@ __all__ = [
     "RawFacts",
     "SourceMap",
     "load_partnership",
+    "read_raw",
     "structure_partnership",
 ]
 
@@ -65,7 +67,7 @@ def load_partnership(
         from ..plugins import get_plugin_manager
 
         plugin_manager = get_plugin_manager()
-    raw = plugin_manager.hook.realign_load_facts(source=source)
+    raw = read_raw(source, plugin_manager)
     if raw is None:
         raise FactError(
             [
@@ -79,6 +81,26 @@ def load_partnership(
             ]
         )
     return structure_partnership(raw, source=source.name, lenient=lenient)
+
+
+def read_raw(source: FactSource, plugin_manager: pluggy.PluginManager) -> RawFacts | None:
+    """What the first loader that reads *source* makes of it, or None if none does.
+
+    A loader that raises, or returns something other than :class:`RawFacts`, is
+    reported under its plugin's name and the next loader is asked; a
+    :class:`FactError` is the verdict on the file and propagates.
+    """
+    for plugin, raw in each_result(plugin_manager, "realign_load_facts", source=source):
+        if raw is None:
+            continue
+        if isinstance(raw, RawFacts):
+            return raw
+        plugin_failed(
+            plugin_manager,
+            plugin,
+            f"realign_load_facts returned {type(raw).__name__}, not RawFacts or None",
+        )
+    return None
 
 
 def structure_partnership(

@@ -14,7 +14,7 @@ from ..assessment import Assessment
 from ..engine import Engine
 from ..engine.engine import Backend
 from ..errors import FactError, Problem, closest
-from ..loading import FactSource, RawFacts, structure_partnership
+from ..loading import FactSource, RawFacts, read_raw, structure_partnership
 from ..rules.ruleset import RuleSetFile
 from .cases import TestCase, TestFile
 from .patch import PatchError, append_records, apply_patch, remove_path
@@ -199,7 +199,7 @@ def _unknown_names(
 
 def _partnership(case: TestCase, plugin_manager: pluggy.PluginManager) -> Any:
     if case.facts_path is not None:
-        raw = plugin_manager.hook.realign_load_facts(source=FactSource.from_path(case.facts_path))
+        raw = read_raw(FactSource.from_path(case.facts_path), plugin_manager)
         if raw is None:
             msg = f"no loader reads {case.facts_path.name} (expected a .toml or .json fact file)"
             raise PatchError(msg)
