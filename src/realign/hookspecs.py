@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
+    from .assessment import Assessment, Finding
     from .enrich.factset import DerivedFact, FactSet
     from .loading.source import FactSource, RawFacts
     from .rules.functions import Function
@@ -22,8 +23,11 @@ if TYPE_CHECKING:
 __all__ = [
     "hookimpl",
     "hookspec",
+    "realign_assessment_finished",
+    "realign_assessment_started",
     "realign_condition_functions",
     "realign_enrich_facts",
+    "realign_finding_raised",
     "realign_load_facts",
     "realign_rulesets",
 ]
@@ -83,3 +87,30 @@ def realign_condition_functions() -> Iterable[Function] | None:
     The signature (parameter and return types) lets ``realign check`` type-check
     every call before anything runs. Two plugins may not define the same name.
     """
+
+
+# --- lifecycle observers ------------------------------------------------------------
+
+
+@hookspec
+def realign_assessment_started(facts: FactSet) -> None:
+    """An assessment of *facts* (loaded and enriched) begins.
+
+    Observers watch; what they return is ignored and they cannot change the
+    result. One that raises is reported under its plugin's name in the
+    assessment's diagnostics, and the assessment goes on.
+    """
+
+
+@hookspec
+def realign_finding_raised(finding: Finding, facts: FactSet) -> None:
+    """A rule fired on *facts*: *finding* is complete, with its evidence and actions.
+
+    Called once per finding, in the order rules are decided (by stratum), before
+    the findings are sorted for the report.
+    """
+
+
+@hookspec
+def realign_assessment_finished(assessment: Assessment) -> None:
+    """An assessment is complete: findings, scores, plan and diagnostics."""

@@ -353,6 +353,10 @@ class Engine:
         mark = len(failures_of(self.plugin_manager))
         facts = self.facts(source)
         clock.lap("load")
+        hook = self.plugin_manager.hook
+        # Observers are looked for once per assessment; with none, nothing is called.
+        on_finding = bool(hook.realign_finding_raised.get_hookimpls())
+        self._notify("realign_assessment_started", facts=facts)
         diagnostics: list[str] = []
         outcomes: dict[str, RuleOutcome] = {}
         findings: list[Finding] = []
@@ -386,6 +390,8 @@ class Engine:
                     if outcome.status == "fired":
                         finding = self._finding(rule, outcome, bounds[rule.id], ctx)
                         findings.append(finding)
+                        if on_finding:
+                            self._notify("realign_finding_raised", finding=finding, facts=facts)
                         finding_facts.append(finding.as_fact())
                     elif outcome.status == "not_evaluable":
                         finding_facts.append(maybe_finding(rule))
@@ -435,9 +441,7 @@ class Engine:
                 f"the fact file names catalog version {stated}, "
                 f"but the rule sets are catalog version {model.catalog_version}"
             )
-        failures = failures_of(self.plugin_manager)
-        diagnostics.extend(str(f) for f in (*failures[: self._setup_failures], *failures[mark:]))
-        return Assessment(
+        assessment = Assessment(
             facts=facts,
             findings=tuple(findings),
             not_evaluable=tuple(not_evaluable),
@@ -450,6 +454,20 @@ class Engine:
             rulesets=tuple((h.id, h.version) for h in self.catalog.rulesets),
             catalog_version=model.catalog_version,
         )
+        self._notify("realign_assessment_finished", assessment=assessment)
+        failures = failures_of(self.plugin_manager)
+        failed = [str(f) for f in (*failures[: self._setup_failures], *failures[mark:])]
+        if failed:
+            # Plugin failures of this assessment, the observers' of its end included.
+            every = sorted({*assessment.diagnostics, *failed})
+            assessment = attrs.evolve(assessment, diagnostics=tuple(every))
+        return assessment
+
+    def _notify(self, hook: str, **kwargs: Any) -> None:
+        """Tell the observers of *hook*; one that raises is reported and the rest go on."""
+        if getattr(self.plugin_manager.hook, hook).get_hookimpls():
+            for _ in each_result(self.plugin_manager, hook, **kwargs):
+                pass
 
     def _evaluate(
         self, rules: Sequence[CompiledRule], bounds: dict[str, Bound], ctx: Context
