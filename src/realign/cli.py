@@ -20,16 +20,16 @@ from rich.console import Console
 
 from ._version import __version__
 from .assessment import severity_rank
-from .assessment_report import print_assessment
 from .engine import Engine, RuleSetError
 from .engine.engine import functions_of, vocabulary_of
 from .enrich import enrich
-from .errors import FactError, PluginError, Problem, RealignError
+from .errors import FactError, PluginError, Problem, RealignError, closest
 from .facts_report import facts_document, print_facts, to_json
 from .isolation import failures_of
 from .loading import FactSource, load_partnership
 from .plugin_inventory import describe_plugins, plugins_document, print_plugins
 from .plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV, get_plugin_manager
+from .renderers import RenderContext, Renderer, renderers_of
 from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
@@ -157,7 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
         "assess", help="assess partnerships against the standard catalog and other rule sets"
     )
     assess.add_argument("files", nargs="+", metavar="FILE", help="fact files (.toml or .json)")
-    assess.add_argument("--format", choices=("text", "json"), default="text")
+    assess.add_argument(
+        "--format",
+        default="text",
+        metavar="FORMAT",
+        help="text, json, or a format a plugin provides (realign plugins lists them)",
+    )
     assess.add_argument(
         "--ruleset",
         action="append",
@@ -366,6 +371,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             "realign: note: no rule sets to run; give one with --ruleset "
             "(e.g. --ruleset examples/rules/first_look.toml)\n"
         )
+    renderer = _renderer(pm, args.format)
     assessments = []
     problems: list[Problem] = []
     for name in args.files:
@@ -376,31 +382,58 @@ def cmd_assess(args: argparse.Namespace) -> int:
             problems.extend(error.problems)
     if problems:
         raise FactError(problems)
-    out = open(args.output, "w", encoding="utf-8") if args.output else None  # noqa: SIM115
+    context = _render_context(args, [str(name) for name in args.files], len(engine.rules))
     try:
-        if args.format == "json":
-            stream = out or sys.stdout
-            if len(assessments) == 1:
-                stream.write(assessments[0].to_json())
-            else:
-                documents = [a.to_dict() for a in assessments]
-                stream.write(to_json({"schema": "realign/assessments@1", "assessments": documents}))
-        else:
-            console = (
-                Console(file=out, no_color=True, highlight=False, markup=False, width=120)
-                if out
-                else _console(args)
-            )
-            for name, assessment in zip(args.files, assessments, strict=True):
-                print_assessment(console, assessment, source=name, rules=len(engine.rules))
-    finally:
-        if out is not None:
-            out.close()
+        text = renderer.render(assessments, context)
+    except Exception as exc:  # the chosen format failed: nothing to write
+        plugin = _renderer_plugins(pm).get(renderer.name, renderer.name)
+        raise PluginError(plugin, f"raised rendering --format {renderer.name}: {exc!r}") from exc
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     if args.fail_on is not None:
         bar = severity_rank(args.fail_on)
         if any(severity_rank(f.severity) >= bar for a in assessments for f in a.findings):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _renderer(pm: pluggy.PluginManager, name: str) -> Renderer:
+    """The output format *name*, or a usage error listing the formats there are."""
+    renderers = renderers_of(pm)
+    if name in renderers:
+        return renderers[name]
+    guess = closest(name, renderers)
+    hint = f"; did you mean {guess!r}?" if guess else ""
+    msg = f"no output format is named {name!r}{hint} (formats: {', '.join(renderers)})"
+    raise UsageError(msg)
+
+
+def _renderer_plugins(pm: pluggy.PluginManager) -> dict[str, str]:
+    """Which plugin provides each format, to name it when its renderer fails."""
+    out: dict[str, str] = {}
+    for impl in pm.hook.realign_renderers.get_hookimpls():
+        try:
+            provided: Any = impl.function()
+            for renderer in provided or ():
+                out.setdefault(renderer.name, impl.plugin_name)
+        except Exception:
+            continue
+    return out
+
+
+def _render_context(args: argparse.Namespace, sources: list[str], rules: int) -> RenderContext:
+    """Colour and width as the terminal has them; a file gets plain text, 120 wide."""
+    if args.output:
+        return RenderContext(sources=tuple(sources), rules=rules)
+    console = _console(args)
+    return RenderContext(
+        sources=tuple(sources),
+        rules=rules,
+        color=console.is_terminal and console.color_system is not None,
+        width=console.width,
+    )
 
 
 def cmd_test(args: argparse.Namespace) -> int:

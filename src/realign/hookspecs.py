@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .assessment import Assessment, Finding
     from .enrich.factset import DerivedFact, FactSet
     from .loading.source import FactSource, RawFacts
+    from .renderers import Renderer
     from .rules.functions import Function
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "realign_enrich_facts",
     "realign_finding_raised",
     "realign_load_facts",
+    "realign_renderers",
     "realign_rulesets",
 ]
 
@@ -86,6 +88,19 @@ def realign_condition_functions() -> Iterable[Function] | None:
 
     The signature (parameter and return types) lets ``realign check`` type-check
     every call before anything runs. Two plugins may not define the same name.
+    """
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+@hookspec
+def realign_renderers() -> Iterable[Renderer] | None:
+    """Return output formats for ``realign assess --format NAME``.
+
+    Each :class:`realign.renderers.Renderer` has a name, a one-line description
+    and a ``render(assessments, context)`` function that returns the text to
+    write. Built-in formats keep their names; a plugin cannot replace them.
     """
 
 

@@ -36,6 +36,8 @@ class PluginInfo:
     rules: tuple[str, ...] = ()
     #: names of the condition-language functions it contributes
     functions: tuple[str, ...] = ()
+    #: names of the output formats (renderers) it contributes
+    formats: tuple[str, ...] = ()
     #: what went wrong while asking it what it provides
     problems: tuple[str, ...] = ()
 
@@ -46,7 +48,11 @@ class PluginInfo:
             "version": self.version,
             "status": self.status,
             "hooks": list(self.hooks),
-            "provides": {"rules": list(self.rules), "functions": list(self.functions)},
+            "provides": {
+                "rules": list(self.rules),
+                "functions": list(self.functions),
+                "formats": list(self.formats),
+            },
             "problems": list(self.problems),
         }
 
@@ -94,6 +100,7 @@ def _loaded(
         rules.extend(rule.id for rule in file.rules)
         problems.extend(str(problem) for problem in file.problems if problem.severity == "error")
     functions = [f.name for f in _own_results(pm, plugin, "realign_condition_functions", problems)]
+    formats = [r.name for r in _own_results(pm, plugin, "realign_renderers", problems)]
     return PluginInfo(
         name=name,
         distribution=distribution,
@@ -102,6 +109,7 @@ def _loaded(
         hooks=tuple(sorted(caller.name for caller in callers)),
         rules=tuple(sorted(rules)),
         functions=tuple(sorted(functions)),
+        formats=tuple(sorted(formats)),
         problems=tuple(problems),
     )
 
@@ -140,6 +148,8 @@ def print_plugins(console: Console, plugins: Sequence[PluginInfo]) -> None:
             provides.append(f"{len(plugin.rules)} rules: {_ranges(plugin.rules)}")
         if plugin.functions:
             provides.append(f"functions: {', '.join(plugin.functions)}")
+        if plugin.formats:
+            provides.append(f"formats: {', '.join(plugin.formats)}")
         provides.extend(f"problem: {problem}" for problem in plugin.problems)
         table.add_row(
             plugin.name,

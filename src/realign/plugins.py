@@ -48,6 +48,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "realign.enrich.monitoring",
     "realign.rules.functions",
     "realign.standard_catalog",
+    "realign.renderers",
 )
 
 

@@ -204,6 +204,7 @@ def plugins_schema() -> dict[str, Any]:
                 {
                     "rules": {**names, "description": "ids of the rules in its rule sets"},
                     "functions": {**names, "description": "its condition-language functions"},
+                    "formats": {**names, "description": "its output formats (renderers)"},
                 },
             ),
             "problems": _array(
