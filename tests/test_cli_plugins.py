@@ -95,7 +95,8 @@ def test_every_plugin_is_listed_with_its_hooks_and_what_it_provides(
     catalog = plugins["realign.standard_catalog"]
     assert catalog["status"] == "built-in"
     assert (catalog["distribution"], catalog["version"]) == ("realign", realign.__version__)
-    assert catalog["hooks"] == ["realign_rulesets"]
+    assert catalog["hooks"] == ["realign_action_catalogs", "realign_rulesets"]
+    assert len(catalog["provides"]["actions"]) == 30
     assert len(catalog["provides"]["rules"]) == 50
     assert "GOV-01" in catalog["provides"]["rules"]
     assert "len" in plugins["realign.rules.functions"]["provides"]["functions"]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "hookimpl",
     "hookspec",
+    "realign_action_catalogs",
     "realign_assessment_finished",
     "realign_assessment_started",
     "realign_condition_functions",
@@ -79,6 +80,17 @@ def realign_rulesets() -> Iterable[str | Path] | None:
 
     ``Engine.default()`` loads every file returned by every plugin; rule, action
     and param ids must be unique across all of them.
+    """
+
+
+@hookspec
+def realign_action_catalogs() -> Iterable[str | Path] | None:
+    """Return paths of TOML files that define actions, and nothing else.
+
+    An action catalog is a rule-set file with ``[[actions]]`` (and optionally
+    params) but no rules: actions that any rule set's rules may recommend by id.
+    ``Engine.default()`` loads them beside the rule sets; action ids must be
+    unique across all files. A file that defines rules is reported and left out.
     """
 
 

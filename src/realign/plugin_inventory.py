@@ -38,6 +38,8 @@ class PluginInfo:
     functions: tuple[str, ...] = ()
     #: names of the output formats (renderers) it contributes
     formats: tuple[str, ...] = ()
+    #: ids of the actions of its action catalogs
+    actions: tuple[str, ...] = ()
     #: what went wrong while asking it what it provides
     problems: tuple[str, ...] = ()
 
@@ -52,6 +54,7 @@ class PluginInfo:
                 "rules": list(self.rules),
                 "functions": list(self.functions),
                 "formats": list(self.formats),
+                "actions": list(self.actions),
             },
             "problems": list(self.problems),
         }
@@ -101,6 +104,11 @@ def _loaded(
         problems.extend(str(problem) for problem in file.problems if problem.severity == "error")
     functions = [f.name for f in _own_results(pm, plugin, "realign_condition_functions", problems)]
     formats = [r.name for r in _own_results(pm, plugin, "realign_renderers", problems)]
+    actions = [
+        action.id
+        for path in _own_results(pm, plugin, "realign_action_catalogs", problems)
+        for action in load_ruleset_file(Path(path)).actions
+    ]
     return PluginInfo(
         name=name,
         distribution=distribution,
@@ -110,6 +118,7 @@ def _loaded(
         rules=tuple(sorted(rules)),
         functions=tuple(sorted(functions)),
         formats=tuple(sorted(formats)),
+        actions=tuple(sorted(actions)),
         problems=tuple(problems),
     )
 
@@ -150,6 +159,8 @@ def print_plugins(console: Console, plugins: Sequence[PluginInfo]) -> None:
             provides.append(f"functions: {', '.join(plugin.functions)}")
         if plugin.formats:
             provides.append(f"formats: {', '.join(plugin.formats)}")
+        if plugin.actions:
+            provides.append(f"{len(plugin.actions)} actions: {_ranges(plugin.actions)}")
         provides.extend(f"problem: {problem}" for problem in plugin.problems)
         table.add_row(
             plugin.name,

@@ -205,6 +205,7 @@ def plugins_schema() -> dict[str, Any]:
                     "rules": {**names, "description": "ids of the rules in its rule sets"},
                     "functions": {**names, "description": "its condition-language functions"},
                     "formats": {**names, "description": "its output formats (renderers)"},
+                    "actions": {**names, "description": "ids of its action catalogs' actions"},
                 },
             ),
             "problems": _array(

@@ -11,7 +11,10 @@ from pathlib import Path
 from .hookspecs import hookimpl
 from .rules.ruleset import ruleset_files
 
-__all__ = ["catalog_directory", "realign_rulesets"]
+__all__ = ["catalog_directory", "realign_action_catalogs", "realign_rulesets"]
+
+#: the file of the catalog's 30 actions (DOMAIN §3), its action catalog
+_ACTIONS = "actions.toml"
 
 _INSTALLED = Path(__file__).resolve().parent / "rulesets"
 #: a source checkout (and an editable install) reads the repository's directory
@@ -25,4 +28,9 @@ def catalog_directory() -> Path:
 
 @hookimpl
 def realign_rulesets() -> list[Path]:
-    return ruleset_files(catalog_directory())
+    return [path for path in ruleset_files(catalog_directory()) if path.name != _ACTIONS]
+
+
+@hookimpl
+def realign_action_catalogs() -> list[Path]:
+    return [catalog_directory() / _ACTIONS]

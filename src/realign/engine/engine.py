@@ -146,6 +146,27 @@ def vocabulary_of(plugin_manager: pluggy.PluginManager) -> Vocabulary:
     return vocabulary
 
 
+def action_catalogs_of(plugin_manager: pluggy.PluginManager) -> list[RuleSetFile]:
+    """The action catalogs the plugins provide, read; one that defines rules is left out."""
+    out: list[RuleSetFile] = []
+    for plugin, result in each_result(plugin_manager, "realign_action_catalogs"):
+        for path in _listed(plugin_manager, plugin, "realign_action_catalogs", result):
+            if not isinstance(path, str | Path):
+                msg = f"realign_action_catalogs returned {type(path).__name__}, not a path"
+                plugin_failed(plugin_manager, plugin, msg)
+                continue
+            file = load_ruleset_file(path)
+            if file.rules:
+                msg = (
+                    f"action catalog {path} defines rules ({file.rules[0].id}, ...); "
+                    "rules belong in a rule set (realign_rulesets)"
+                )
+                plugin_failed(plugin_manager, plugin, msg)
+                continue
+            out.append(file)
+    return sorted(out, key=lambda file: file.source)
+
+
 def ruleset_paths_of(plugin_manager: pluggy.PluginManager) -> list[Path]:
     out: list[Path] = []
     for plugin, result in each_result(plugin_manager, "realign_rulesets"):
@@ -264,7 +285,7 @@ class Engine:
         """The rule sets every installed plugin provides (the standard catalog among them)."""
         pm = plugin_manager if plugin_manager is not None else get_plugin_manager()
         return cls(
-            [*ruleset_paths_of(pm), *extra],
+            [*ruleset_paths_of(pm), *action_catalogs_of(pm), *extra],
             plugin_manager=pm,
             params=params,
             backend=backend,
