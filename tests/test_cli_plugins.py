@@ -97,6 +97,8 @@ def test_every_plugin_is_listed_with_its_hooks_and_what_it_provides(
     assert (catalog["distribution"], catalog["version"]) == ("realign", realign.__version__)
     assert catalog["hooks"] == ["realign_action_catalogs", "realign_rulesets"]
     assert len(catalog["provides"]["actions"]) == 30
+    loaders = plugins["realign.loading.builtin_loaders"]["provides"]["loaders"]
+    assert loaders == ["realign.loading.builtin_loaders.realign_load_facts"]
     assert len(catalog["provides"]["rules"]) == 50
     assert "GOV-01" in catalog["provides"]["rules"]
     assert "len" in plugins["realign.rules.functions"]["provides"]["functions"]

@@ -40,6 +40,8 @@ class PluginInfo:
     formats: tuple[str, ...] = ()
     #: ids of the actions of its action catalogs
     actions: tuple[str, ...] = ()
+    #: its fact-file loaders, by the function that implements each
+    loaders: tuple[str, ...] = ()
     #: what went wrong while asking it what it provides
     problems: tuple[str, ...] = ()
 
@@ -55,6 +57,7 @@ class PluginInfo:
                 "functions": list(self.functions),
                 "formats": list(self.formats),
                 "actions": list(self.actions),
+                "loaders": list(self.loaders),
             },
             "problems": list(self.problems),
         }
@@ -119,6 +122,11 @@ def _loaded(
         functions=tuple(sorted(functions)),
         formats=tuple(sorted(formats)),
         actions=tuple(sorted(actions)),
+        loaders=tuple(
+            f"{impl.function.__module__}.{impl.function.__qualname__}"
+            for impl in pm.hook.realign_load_facts.get_hookimpls()
+            if impl.plugin is plugin
+        ),
         problems=tuple(problems),
     )
 
@@ -161,6 +169,8 @@ def print_plugins(console: Console, plugins: Sequence[PluginInfo]) -> None:
             provides.append(f"formats: {', '.join(plugin.formats)}")
         if plugin.actions:
             provides.append(f"{len(plugin.actions)} actions: {_ranges(plugin.actions)}")
+        if plugin.loaders:
+            provides.append(f"loaders: {', '.join(plugin.loaders)}")
         provides.extend(f"problem: {problem}" for problem in plugin.problems)
         table.add_row(
             plugin.name,

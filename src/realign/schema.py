@@ -206,6 +206,7 @@ def plugins_schema() -> dict[str, Any]:
                     "functions": {**names, "description": "its condition-language functions"},
                     "formats": {**names, "description": "its output formats (renderers)"},
                     "actions": {**names, "description": "ids of its action catalogs' actions"},
+                    "loaders": {**names, "description": "its fact-file loaders, by function"},
                 },
             ),
             "problems": _array(

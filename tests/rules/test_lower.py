@@ -608,3 +608,21 @@ def test_every_problem_of_one_condition_is_one_issue(lower: Lower) -> None:
     assert (syntax_issue.start, syntax_issue.end) == (2, 3)
     assert syntax_issue.hint is not None
     assert "==" in syntax_issue.hint
+
+
+def test_a_collection_argument_is_checked_item_by_item(
+    vocabulary: Vocabulary, functions: dict[str, Function]
+) -> None:
+    numbers = ListType("list", NUMBER)
+    typed = {
+        **functions,
+        "spread": Function(name="spread", params=(numbers,), returns=NUMBER, impl=lambda xs: 0),
+    }
+    lower = Lower(vocabulary, typed)
+    # A list of records is no list of numbers, though both are lists.
+    issue = lower.issue("spread(partners) > 1")
+    assert "spread" in issue.message
+    assert located("spread(partners) > 1", issue) == "partners"
+    # A list of numbers is, and so is one whose items are not known to be anything else.
+    assert lower.expr("spread([1, 2.5])")[1] == NUMBER
+    assert lower.expr("spread(values(culture.gaps))")[1] == NUMBER

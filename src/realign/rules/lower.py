@@ -596,10 +596,11 @@ def _scalar_kind(left: Type, right: Type) -> str | None:
 def _accepts(want: Type, got: Type) -> bool:
     if want == ANY or got in (ANY, NULL):
         return True
+    # A collection is accepted when its items are: a list of partners is no list of numbers.
     if isinstance(want, ListType):
-        return isinstance(got, ListType)
+        return isinstance(got, ListType) and _accepts(want.elem, got.elem)
     if isinstance(want, MapType):
-        return isinstance(got, MapType)
+        return isinstance(got, MapType) and _accepts(want.value, got.value)
     if want == STRING:
         return got == STRING or isinstance(got, EnumType)
     return want == got
