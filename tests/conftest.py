@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pluggy
 import pytest
 from hypothesis import HealthCheck, settings
 
 from realign import get_plugin_manager
-from realign.plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV
+from realign.plugins import DISABLE_PLUGINS_ENV, ENTRY_POINT_GROUP, LOAD_PLUGINS_ENV
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 # CI: derandomised so a red run can be reproduced, and no deadline on a shared 2-core machine.
@@ -50,3 +52,42 @@ def examples_dir() -> Path:
 def plugin_manager() -> pluggy.PluginManager:
     """The built-in plugins only: installed plugins never leak into unit tests."""
     return get_plugin_manager(load_entrypoints=False)
+
+
+#: one installed plugin: its entry point's name, its distribution, and how it loads
+Installed = tuple[str, str, Callable[[], Any]]
+
+
+@pytest.fixture
+def install(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Make plugins look installed in the ``realign`` entry-point group, and load them.
+
+    ``install(("name", "distribution", load), ...)`` replaces every installed
+    distribution with these (version 0.0.1 each); ``load()`` is what importing the
+    entry point gives or raises. The suite's own selection of no installed plugin
+    is lifted for the test.
+    """
+
+    def distribution(name: str, dist: str, load: Callable[[], Any]) -> Any:
+        class EntryPoint:
+            group = ENTRY_POINT_GROUP
+            value = f"{name}_module"
+
+            def load(self) -> Any:
+                return load()
+
+        EntryPoint.name = name  # type: ignore[attr-defined]
+
+        class Distribution:
+            metadata = {"name": dist}  # noqa: RUF012
+            version = "0.0.1"
+            entry_points = (EntryPoint(),)
+
+        return Distribution()
+
+    def install(*plugins: Installed) -> None:
+        found = [distribution(*plugin) for plugin in plugins]
+        monkeypatch.setattr(metadata, "distributions", lambda: found)
+        monkeypatch.delenv(LOAD_PLUGINS_ENV, raising=False)
+
+    return install

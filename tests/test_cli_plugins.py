@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from importlib import metadata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from realign.cli import main
 from realign.plugins import (
     DEFAULT_PLUGINS,
     DISABLE_PLUGINS_ENV,
-    ENTRY_POINT_GROUP,
     LOAD_PLUGINS_ENV,
     PluginSelection,
     UnknownPluginError,
@@ -48,35 +46,21 @@ class _Broken:
 
 
 @pytest.fixture
-def imported(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def imported(install: Callable[..., None]) -> list[str]:
     """Two installed plugins, 'extras' and 'broken'; the list names those imported."""
     loads: list[str] = []
 
-    def distribution(name: str, dist: str, plugin: object) -> Any:
-        class EntryPoint:
-            group = ENTRY_POINT_GROUP
-            value = f"{name}_module"
+    def loading(name: str, plugin: object) -> Callable[[], object]:
+        def load() -> object:
+            loads.append(name)
+            return plugin
 
-            def load(self) -> Any:
-                loads.append(name)
-                return plugin
+        return load
 
-        EntryPoint.name = name  # type: ignore[attr-defined]
-
-        class Distribution:
-            metadata = {"name": dist}  # noqa: RUF012
-            version = "2.5"
-            entry_points = (EntryPoint(),)
-
-        return Distribution()
-
-    found = [
-        distribution("extras", "realign-extras", _Extras()),
-        distribution("broken", "realign-broken", _Broken()),
-    ]
-    monkeypatch.setattr(metadata, "distributions", lambda: found)
-    monkeypatch.delenv(LOAD_PLUGINS_ENV, raising=False)
-    monkeypatch.delenv(DISABLE_PLUGINS_ENV, raising=False)
+    install(
+        ("extras", "realign-extras", loading("extras", _Extras())),
+        ("broken", "realign-broken", loading("broken", _Broken())),
+    )
     return loads
 
 
@@ -104,7 +88,7 @@ def test_every_plugin_is_listed_with_its_hooks_and_what_it_provides(
     assert "len" in plugins["realign.rules.functions"]["provides"]["functions"]
     extras = plugins["extras"]
     assert extras["status"] == "loaded"
-    assert (extras["distribution"], extras["version"]) == ("realign-extras", "2.5")
+    assert (extras["distribution"], extras["version"]) == ("realign-extras", "0.0.1")
     assert extras["hooks"] == ["realign_condition_functions", "realign_rulesets"]
     assert extras["provides"]["functions"] == ["twice"]
     assert extras["provides"]["rules"]  # the sample rule set's ids
@@ -206,7 +190,7 @@ def test_the_table_names_every_plugin(
     monkeypatch.setenv("COLUMNS", "200")  # no wrapping inside the names
     assert main(["plugins", "--no-color"]) == 0
     out = capsys.readouterr().out
-    for name in ("extras", "broken", "realign-extras 2.5", "50 rules", "GOV-01 to GOV-11"):
+    for name in ("extras", "broken", "realign-extras 0.0.1", "50 rules", "GOV-01 to GOV-11"):
         assert name in out
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from realign import DerivedFact, FactSet, FactSource, Function, RawFacts, hookimpl
 from realign.cli import main
-from realign.plugins import ENTRY_POINT_GROUP, LOAD_PLUGINS_ENV, get_plugin_manager
+from realign.plugins import get_plugin_manager
 from realign.rules.types import NUMBER
 
 
@@ -122,31 +121,6 @@ MODES = [
 ]
 
 
-def _install(monkeypatch: pytest.MonkeyPatch, *plugins: tuple[str, str, Callable[[], Any]]) -> None:
-    """Make *plugins* (name, distribution, load) the installed plugins of the group."""
-
-    def distribution(name: str, dist: str, load: Callable[[], Any]) -> Any:
-        class EntryPoint:
-            group = ENTRY_POINT_GROUP
-            value = f"{name}_module"
-
-            def load(self) -> Any:
-                return load()
-
-        EntryPoint.name = name  # type: ignore[attr-defined]
-
-        class Distribution:
-            metadata = {"name": dist}  # noqa: RUF012
-            version = "0.0.1"
-            entry_points = (EntryPoint(),)
-
-        return Distribution()
-
-    found = [distribution(*plugin) for plugin in plugins]
-    monkeypatch.setattr(metadata, "distributions", lambda: found)
-    monkeypatch.delenv(LOAD_PLUGINS_ENV, raising=False)
-
-
 def _assess(
     capsys: pytest.CaptureFixture[str], source: Path, *args: str
 ) -> tuple[int, dict[str, Any] | None, str]:
@@ -162,7 +136,7 @@ def _results(document: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("mode", "load", "fragment"), MODES, ids=[m[0] for m in MODES])
 def test_a_broken_plugin_is_named_left_out_and_exits_3(
-    monkeypatch: pytest.MonkeyPatch,
+    install: Callable[..., None],
     capsys: pytest.CaptureFixture[str],
     examples_dir: Path,
     mode: str,
@@ -170,12 +144,12 @@ def test_a_broken_plugin_is_named_left_out_and_exits_3(
     fragment: str,
 ) -> None:
     source = examples_dir / "case_study_before.toml"
-    _install(monkeypatch)
+    install()
     code, baseline, _ = _assess(capsys, source)
     assert code == 0
     assert baseline is not None
 
-    _install(monkeypatch, ("broken", "realign-broken", load))
+    install(("broken", "realign-broken", load))
     code, document, err = _assess(capsys, source)
     assert code == 3
     assert document is not None, "the report is complete"
@@ -194,12 +168,9 @@ def test_a_broken_plugin_is_named_left_out_and_exits_3(
     assert "Traceback" not in err
 
 
-def test_two_distributions_claiming_one_plugin_name(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], examples_dir: Path
-) -> None:
+def test_two_distributions_claiming_one_plugin_name(install: Callable[..., None]) -> None:
     first, second = _EnricherRaises(), _ClaimsADerivedFact()
-    _install(
-        monkeypatch,
+    install(
         ("twin", "realign-twin-a", _plugin(first)),
         ("twin", "realign-twin-b", _plugin(second)),
     )
@@ -212,9 +183,9 @@ def test_two_distributions_claiming_one_plugin_name(
 
 
 def test_a_failed_plugin_is_listed_as_failed(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    install: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _install(monkeypatch, ("broken", "realign-broken", _import_fails))
+    install(("broken", "realign-broken", _import_fails))
     assert main(["plugins", "--json"]) == 3
     captured = capsys.readouterr()
     plugins = {p["name"]: p for p in json.loads(captured.out)["plugins"]}
@@ -224,9 +195,9 @@ def test_a_failed_plugin_is_listed_as_failed(
 
 
 def test_a_failure_is_reported_in_every_assessment_of_a_run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], examples_dir: Path
+    install: Callable[..., None], capsys: pytest.CaptureFixture[str], examples_dir: Path
 ) -> None:
-    _install(monkeypatch, ("broken", "realign-broken", _import_fails))
+    install(("broken", "realign-broken", _import_fails))
     files = [str(examples_dir / "healthy.toml"), str(examples_dir / "case_study_before.toml")]
     assert main(["assess", *files, "--format", "json"]) == 3
     documents = json.loads(capsys.readouterr().out)["assessments"]

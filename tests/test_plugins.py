@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from importlib import metadata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 
 import realign
 from realign import DerivedFact, DerivedFactConflict, FactSet, hookimpl
-from realign.plugins import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, LOAD_PLUGINS_ENV, get_plugin_manager
+from realign.plugins import DEFAULT_PLUGINS, get_plugin_manager
 
 
 def test_each_call_builds_an_independent_manager() -> None:
@@ -88,7 +87,7 @@ def test_two_enrichers_cannot_claim_one_name(examples_dir: Path) -> None:
 
 
 def test_entry_point_plugins_are_discovered(
-    monkeypatch: pytest.MonkeyPatch, examples_dir: Path
+    install: Callable[..., None], examples_dir: Path
 ) -> None:
     @hookimpl
     def realign_enrich_facts(facts: FactSet) -> Iterable[DerivedFact]:
@@ -96,22 +95,7 @@ def test_entry_point_plugins_are_discovered(
 
     plugin_module = type(realign)("fake_realign_plugin")
     plugin_module.realign_enrich_facts = realign_enrich_facts  # type: ignore[attr-defined]
-
-    class FakeEntryPoint:
-        name = "fake"
-        group = ENTRY_POINT_GROUP
-        value = "fake_realign_plugin"
-
-        def load(self) -> Any:
-            return plugin_module
-
-    class FakeDistribution:
-        metadata = {"name": "realign-fake"}  # noqa: RUF012
-        version = "1.0"
-        entry_points = (FakeEntryPoint(),)
-
-    monkeypatch.setattr(metadata, "distributions", lambda: [FakeDistribution()])
-    monkeypatch.delenv(LOAD_PLUGINS_ENV)  # the suite loads no installed plugin otherwise
+    install(("fake", "realign-fake", lambda: plugin_module))
     pm = get_plugin_manager()
     assert pm.get_plugin("fake") is plugin_module
     facts = realign.load_facts(examples_dir / "healthy.toml", plugin_manager=pm)
@@ -148,30 +132,12 @@ def test_a_failing_enricher_is_named(examples_dir: Path, plugin: object, fragmen
     assert caught.value.plugin == strict.get_name(plugin)
 
 
-def _fake_distribution(load: Any) -> Any:
-    class FakeEntryPoint:
-        name = "broken"
-        group = ENTRY_POINT_GROUP
-        value = "broken_plugin"
-
-        def load(self) -> Any:
-            return load()
-
-    class FakeDistribution:
-        metadata = {"name": "realign-broken"}  # noqa: RUF012
-        version = "0.0.1"
-        entry_points = (FakeEntryPoint(),)
-
-    return FakeDistribution()
-
-
 def _import_fails() -> Any:
     raise ImportError("No module named 'numpyy'")
 
 
-def test_a_plugin_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(metadata, "distributions", lambda: [_fake_distribution(_import_fails)])
-    monkeypatch.delenv(LOAD_PLUGINS_ENV)
+def test_a_plugin_that_fails_to_import_is_named(install: Callable[..., None]) -> None:
+    install(("broken", "realign-broken", _import_fails))
     [failure] = get_plugin_manager().failures
     assert failure.plugin == "broken"
     assert re.search(r"failed to import \(realign-broken 0\.0\.1\).*numpyy", failure.message)
@@ -181,12 +147,11 @@ def test_a_plugin_that_fails_to_import_is_named(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_the_cli_exits_3_without_a_traceback_when_a_plugin_fails(
-    monkeypatch: pytest.MonkeyPatch, examples_dir: Path, capsys: pytest.CaptureFixture[str]
+    install: Callable[..., None], examples_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from realign.cli import main
 
-    monkeypatch.setattr(metadata, "distributions", lambda: [_fake_distribution(_import_fails)])
-    monkeypatch.delenv(LOAD_PLUGINS_ENV)
+    install(("broken", "realign-broken", _import_fails))
     assert main(["facts", str(examples_dir / "healthy.toml")]) == 3
     err = capsys.readouterr().err
     assert "plugin 'broken'" in err

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from importlib import metadata
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 
 import realign
 from realign import DerivedFact, FactSet, hookimpl
-from realign.plugins import DISABLE_PLUGINS_ENV, ENTRY_POINT_GROUP, LOAD_PLUGINS_ENV
+from realign.plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV
 from realign.testing import engine_with, with_plugins
 from realign.testing.strategies import fact_sets
 
@@ -37,21 +35,8 @@ def test_with_plugins_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert KIT in pm.get_plugins()
 
 
-def test_installed_plugins_load_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    class EntryPoint:
-        name = "fake"
-        group = ENTRY_POINT_GROUP
-        value = "fake"
-
-        def load(self) -> Any:
-            return KIT
-
-    class Distribution:
-        metadata = {"name": "realign-fake"}  # noqa: RUF012
-        version = "1.0"
-        entry_points = (EntryPoint(),)
-
-    monkeypatch.setattr(metadata, "distributions", lambda: [Distribution()])
+def test_installed_plugins_load_only_when_asked(install: Callable[..., None]) -> None:
+    install(("fake", "realign-fake", lambda: KIT))
     assert with_plugins().get_plugin("fake") is None
     assert with_plugins(installed=True).get_plugin("fake") is KIT
 
