@@ -87,3 +87,10 @@ def test_installed_it_is_listed_and_adds_its_finding(project: Path) -> None:
 
     assert "ACME-01" in rules()
     assert "ACME-01" not in rules("--disable-plugin", "acme")
+    # Uninstalled (its distribution record gone), the plugin and its finding are gone.
+    record = next(project.glob("*.dist-info"))
+    hidden = record.rename(project / "uninstalled")
+    try:
+        assert "ACME-01" not in rules()
+    finally:
+        hidden.rename(record)
