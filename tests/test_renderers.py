@@ -115,3 +115,20 @@ def test_an_unknown_format_is_a_usage_error_with_a_suggestion(
     assert main(["assess", str(examples_dir / "healthy.toml"), "--format", "jsno"]) == 2
     err = capsys.readouterr().err
     assert "no output format is named 'jsno'; did you mean 'json'? (formats: text, json)" in err
+
+
+class _NotAList:
+    @hookimpl
+    def realign_renderers(self) -> Iterable[Renderer]:
+        return 42  # type: ignore[return-value]
+
+
+def test_a_renderer_hook_that_returns_no_list_is_named(
+    with_plugin: list[object], capsys: pytest.CaptureFixture[str], examples_dir: Path
+) -> None:
+    with_plugin.append(_NotAList())
+    assert main(["assess", str(examples_dir / "healthy.toml"), "--format", "json"]) == 3
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["schema"] == "realign/assessment@1"
+    assert "realign_renderers returned int, not a list" in captured.err
+    assert "Traceback" not in captured.err

@@ -371,7 +371,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
             "realign: note: no rule sets to run; give one with --ruleset "
             "(e.g. --ruleset examples/rules/first_look.toml)\n"
         )
-    renderer = _renderer(pm, args.format)
+    plugin, renderer = _renderer(pm, args.format)
     assessments = []
     problems: list[Problem] = []
     for name in args.files:
@@ -386,7 +386,6 @@ def cmd_assess(args: argparse.Namespace) -> int:
     try:
         text = renderer.render(assessments, context)
     except Exception as exc:  # the chosen format failed: nothing to write
-        plugin = _renderer_plugins(pm).get(renderer.name, renderer.name)
         raise PluginError(plugin, f"raised rendering --format {renderer.name}: {exc!r}") from exc
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -399,8 +398,8 @@ def cmd_assess(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _renderer(pm: pluggy.PluginManager, name: str) -> Renderer:
-    """The output format *name*, or a usage error listing the formats there are."""
+def _renderer(pm: pluggy.PluginManager, name: str) -> tuple[str, Renderer]:
+    """The output format *name* and its plugin, or a usage error listing the formats."""
     renderers = renderers_of(pm)
     if name in renderers:
         return renderers[name]
@@ -408,19 +407,6 @@ def _renderer(pm: pluggy.PluginManager, name: str) -> Renderer:
     hint = f"; did you mean {guess!r}?" if guess else ""
     msg = f"no output format is named {name!r}{hint} (formats: {', '.join(renderers)})"
     raise UsageError(msg)
-
-
-def _renderer_plugins(pm: pluggy.PluginManager) -> dict[str, str]:
-    """Which plugin provides each format, to name it when its renderer fails."""
-    out: dict[str, str] = {}
-    for impl in pm.hook.realign_renderers.get_hookimpls():
-        try:
-            provided: Any = impl.function()
-            for renderer in provided or ():
-                out.setdefault(renderer.name, impl.plugin_name)
-        except Exception:
-            continue
-    return out
 
 
 def _render_context(args: argparse.Namespace, sources: list[str], rules: int) -> RenderContext:

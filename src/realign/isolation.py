@@ -10,7 +10,7 @@ the first failure instead, and so does any plain pluggy manager.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -19,7 +19,14 @@ import pluggy
 from .errors import FactError, PluginError
 from .hookspecs import PROJECT
 
-__all__ = ["PluginFailure", "PluginManager", "each_result", "failures_of", "plugin_failed"]
+__all__ = [
+    "PluginFailure",
+    "PluginManager",
+    "each_result",
+    "failures_of",
+    "listed_result",
+    "plugin_failed",
+]
 
 
 @attrs.frozen
@@ -85,3 +92,17 @@ def each_result(
             plugin_failed(pm, impl.plugin_name, f"raised in {hook}: {exc!r}", exc)
             continue
         yield impl.plugin_name, result
+
+
+def listed_result(pm: pluggy.PluginManager, plugin: str, hook: str, result: Any) -> list[Any]:
+    """A list hook's result as a list; one that is no list (or fails half way) is reported."""
+    if result is None:
+        return []
+    if isinstance(result, str | bytes) or not isinstance(result, Iterable):
+        plugin_failed(pm, plugin, f"{hook} returned {type(result).__name__}, not a list")
+        return []
+    try:
+        return list(result)
+    except Exception as exc:  # a generator that fails half way
+        plugin_failed(pm, plugin, f"raised in {hook}: {exc!r}", exc)
+        return []

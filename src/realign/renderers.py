@@ -18,7 +18,7 @@ from .assessment import Assessment
 from .assessment_report import print_assessment
 from .facts_report import to_json
 from .hookspecs import hookimpl
-from .isolation import each_result, plugin_failed
+from .isolation import each_result, listed_result, plugin_failed
 
 __all__ = ["RenderContext", "Renderer", "realign_renderers", "renderers_of"]
 
@@ -82,19 +82,20 @@ def realign_renderers() -> list[Renderer]:
     ]
 
 
-def renderers_of(plugin_manager: pluggy.PluginManager) -> dict[str, Renderer]:
-    """Every output format the plugins provide, by name; a taken name stays the first's."""
-    out: dict[str, Renderer] = {}
-    origin: dict[str, str] = {}
+def renderers_of(plugin_manager: pluggy.PluginManager) -> dict[str, tuple[str, Renderer]]:
+    """Every output format the plugins provide, by name, with the plugin that provides it.
+
+    A name already taken stays with the first plugin (realign's own come first).
+    """
+    out: dict[str, tuple[str, Renderer]] = {}
     for plugin, result in each_result(plugin_manager, "realign_renderers", registration_order=True):
-        for renderer in result or ():
+        for renderer in listed_result(plugin_manager, plugin, "realign_renderers", result):
             if not isinstance(renderer, Renderer):
                 msg = f"realign_renderers returned {type(renderer).__name__}, not Renderer"
                 plugin_failed(plugin_manager, plugin, msg)
             elif renderer.name in out:
-                msg = f"format {renderer.name!r} is also provided by {origin[renderer.name]!r}"
+                msg = f"format {renderer.name!r} is also provided by {out[renderer.name][0]!r}"
                 plugin_failed(plugin_manager, plugin, msg)
             else:
-                out[renderer.name] = renderer
-                origin[renderer.name] = plugin
+                out[renderer.name] = (plugin, renderer)
     return out

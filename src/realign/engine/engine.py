@@ -34,7 +34,7 @@ from ..assessment import (
 from ..enrich import enrich
 from ..enrich.factset import DerivedFact, FactSet
 from ..errors import Problem, RealignError, closest
-from ..isolation import each_result, failures_of, plugin_failed
+from ..isolation import each_result, failures_of, listed_result, plugin_failed
 from ..loading import FactSource, load_partnership
 from ..model import Partnership
 from ..plugins import get_plugin_manager
@@ -98,7 +98,9 @@ def functions_of(plugin_manager: pluggy.PluginManager) -> dict[str, Function]:
     origin: dict[str, str] = {}
     results = each_result(plugin_manager, "realign_condition_functions", registration_order=True)
     for plugin, result in results:
-        for function in _listed(plugin_manager, plugin, "realign_condition_functions", result):
+        for function in listed_result(
+            plugin_manager, plugin, "realign_condition_functions", result
+        ):
             if not isinstance(function, Function):
                 plugin_failed(
                     plugin_manager,
@@ -115,20 +117,6 @@ def functions_of(plugin_manager: pluggy.PluginManager) -> dict[str, Function]:
                 out[function.name] = function
                 origin[function.name] = plugin
     return dict(sorted(out.items()))
-
-
-def _listed(pm: pluggy.PluginManager, plugin: str, hook: str, result: Any) -> list[Any]:
-    """A list hook's result as a list, or nothing (reported) when it is not iterable."""
-    if result is None:
-        return []
-    if isinstance(result, str | bytes) or not isinstance(result, Iterable):
-        plugin_failed(pm, plugin, f"{hook} returned {type(result).__name__}, not a list")
-        return []
-    try:
-        return list(result)
-    except Exception as exc:  # a generator that fails half way
-        plugin_failed(pm, plugin, f"raised in {hook}: {exc!r}", exc)
-        return []
 
 
 def vocabulary_of(plugin_manager: pluggy.PluginManager) -> Vocabulary:
@@ -150,7 +138,7 @@ def action_catalogs_of(plugin_manager: pluggy.PluginManager) -> list[RuleSetFile
     """The action catalogs the plugins provide, read; one that defines rules is left out."""
     out: list[RuleSetFile] = []
     for plugin, result in each_result(plugin_manager, "realign_action_catalogs"):
-        for path in _listed(plugin_manager, plugin, "realign_action_catalogs", result):
+        for path in listed_result(plugin_manager, plugin, "realign_action_catalogs", result):
             if not isinstance(path, str | Path):
                 msg = f"realign_action_catalogs returned {type(path).__name__}, not a path"
                 plugin_failed(plugin_manager, plugin, msg)
@@ -170,7 +158,7 @@ def action_catalogs_of(plugin_manager: pluggy.PluginManager) -> list[RuleSetFile
 def ruleset_paths_of(plugin_manager: pluggy.PluginManager) -> list[Path]:
     out: list[Path] = []
     for plugin, result in each_result(plugin_manager, "realign_rulesets"):
-        for path in _listed(plugin_manager, plugin, "realign_rulesets", result):
+        for path in listed_result(plugin_manager, plugin, "realign_rulesets", result):
             if isinstance(path, str | Path):
                 out.append(Path(path))
             else:
