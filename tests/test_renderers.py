@@ -114,7 +114,10 @@ def test_an_unknown_format_is_a_usage_error_with_a_suggestion(
 ) -> None:
     assert main(["assess", str(examples_dir / "healthy.toml"), "--format", "jsno"]) == 2
     err = capsys.readouterr().err
-    assert "no output format is named 'jsno'; did you mean 'json'? (formats: text, json)" in err
+    assert (
+        "no output format is named 'jsno'; did you mean 'json'? (formats: text, json, markdown)"
+        in err
+    )
 
 
 class _NotAList:

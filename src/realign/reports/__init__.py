@@ -1,0 +1,1 @@
+"""Reports for people: Markdown (and, later, HTML) renderings of assessments."""
