@@ -19,6 +19,7 @@ from .assessment_report import print_assessment
 from .facts_report import to_json
 from .hookspecs import hookimpl
 from .isolation import each_result, listed_result, plugin_failed
+from .reports.html import render_html
 from .reports.markdown import render_markdown
 
 __all__ = ["RenderContext", "Renderer", "realign_renderers", "renderers_of"]
@@ -79,12 +80,17 @@ def _markdown(assessments: Sequence[Assessment], context: RenderContext) -> str:
     return render_markdown(assessments, context.sources)
 
 
+def _html(assessments: Sequence[Assessment], context: RenderContext) -> str:
+    return render_html(assessments, context.sources)
+
+
 @hookimpl
 def realign_renderers() -> list[Renderer]:
     return [
         Renderer("text", "a terminal report: areas, findings with evidence, the plan", _text),
         Renderer("json", "realign/assessment@1 (realign/assessments@1 for several)", _json),
         Renderer("markdown", "a client-ready report: summary, areas, findings, plan", _markdown),
+        Renderer("html", "the markdown report as one self-contained page with charts", _html),
     ]
 
 
