@@ -20,6 +20,7 @@ from rich.console import Console
 
 from ._version import __version__
 from .assessment import severity_rank
+from .catalog_report import print_rule, print_rules, rule_document, rules_document
 from .engine import Engine, RuleSetError
 from .engine.engine import functions_of, vocabulary_of
 from .enrich import enrich
@@ -248,6 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("which", choices=("facts", "assessment", "plugins"), help="which schema")
     schema.set_defaults(handler=cmd_schema)
 
+    rules = add_command(
+        "rules", help="browse the catalog: realign rules [--area A], realign rules show ID"
+    )
+    rules.add_argument("words", nargs="*", metavar="show ID", help="show one rule whole")
+    rules.add_argument("--area", action="append", default=[], help="only rules of this area")
+    rules.add_argument("--json", action="store_true", help="print JSON instead of text")
+    rules.add_argument("--ruleset", action="append", default=[], metavar="PATH")
+    rules.add_argument("--no-default-rules", action="store_true")
+    rules.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    rules.add_argument("--no-color", action="store_true", help="plain output without colour")
+    rules.set_defaults(handler=cmd_rules)
+
     plugins = add_command(
         "plugins", help="list the plugins: where each comes from, its hooks and what it adds"
     )
@@ -463,6 +476,32 @@ def cmd_schema(args: argparse.Namespace) -> int:
         "plugins": plugins_schema,
     }[args.which]()
     sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    if args.words and (args.words[0] != "show" or len(args.words) != 2):
+        msg = "use 'realign rules' to list the rules, or 'realign rules show ID' for one"
+        raise UsageError(msg)
+    pm = _plugin_manager(args)
+    extra = _ruleset_paths(args.ruleset)
+    params = _params(args.param)
+    if args.no_default_rules:
+        engine = Engine(extra, plugin_manager=pm, params=params, backend="python")
+    else:
+        engine = Engine.default(plugin_manager=pm, params=params, backend="python", extra=extra)
+    if args.words:
+        rule = rule_document(engine.catalog, args.words[1])
+        if args.json:
+            sys.stdout.write(to_json(rule))
+        else:
+            print_rule(_console(args), rule)
+        return EXIT_OK
+    document = rules_document(engine.catalog, args.area)
+    if args.json:
+        sys.stdout.write(to_json(document))
+    else:
+        print_rules(_console(args), document)
     return EXIT_OK
 
 
