@@ -249,6 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("which", choices=("facts", "assessment", "plugins"), help="which schema")
     schema.set_defaults(handler=cmd_schema)
 
+    explain = add_command(
+        "explain", help="why a rule fired on a fact file, or why not and what would make it fire"
+    )
+    explain.add_argument("rule", metavar="RULE", help="a rule id, e.g. GOV-02")
+    explain.add_argument("file", metavar="FILE", help="a fact file (.toml or .json)")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("--ruleset", action="append", default=[], metavar="PATH")
+    explain.add_argument("--no-default-rules", action="store_true")
+    explain.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    explain.set_defaults(handler=cmd_explain)
+
     rules = add_command(
         "rules", help="browse the catalog: realign rules [--area A], realign rules show ID"
     )
@@ -479,17 +490,36 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_rules(args: argparse.Namespace) -> int:
-    if args.words and (args.words[0] != "show" or len(args.words) != 2):
-        msg = "use 'realign rules' to list the rules, or 'realign rules show ID' for one"
-        raise UsageError(msg)
+def _catalog_engine(args: argparse.Namespace) -> Engine:
+    """The engine of the catalog the options name, for commands that read rules."""
     pm = _plugin_manager(args)
     extra = _ruleset_paths(args.ruleset)
     params = _params(args.param)
     if args.no_default_rules:
-        engine = Engine(extra, plugin_manager=pm, params=params, backend="python")
+        return Engine(extra, plugin_manager=pm, params=params, backend="python")
+    return Engine.default(plugin_manager=pm, params=params, backend="python", extra=extra)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    engine = _catalog_engine(args)
+    if args.rule not in {rule.id for rule in engine.catalog.rules}:
+        guess = closest(args.rule, [rule.id for rule in engine.catalog.rules])
+        hint = f"; did you mean {guess!r}?" if guess else ""
+        msg = f"no rule is named {args.rule!r}{hint}"
+        raise UsageError(msg)
+    explanation = engine.explain(args.rule, FactSource.from_path(args.file))
+    if args.format == "json":
+        sys.stdout.write(to_json(explanation.to_dict()))
     else:
-        engine = Engine.default(plugin_manager=pm, params=params, backend="python", extra=extra)
+        sys.stdout.write(f"{explanation}\n")
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    if args.words and (args.words[0] != "show" or len(args.words) != 2):
+        msg = "use 'realign rules' to list the rules, or 'realign rules show ID' for one"
+        raise UsageError(msg)
+    engine = _catalog_engine(args)
     if args.words:
         rule = rule_document(engine.catalog, args.words[1])
         if args.json:

@@ -86,6 +86,10 @@ class RuleExplanation:
                 f"  fails: {change.left} = {_short(change.actual)}, "
                 f"needs {change.op} {_short(change.threshold)}; {change.note}"
             )
+        note = (self.closest or {}).get("note")
+        if self.status == "passed" and not self.failing and note:
+            # Nothing failed because nothing was there to test, e.g. an empty collection.
+            lines.append(f"  why not: {note}")
         return "\n".join(lines)
 
 

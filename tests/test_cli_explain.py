@@ -1,0 +1,72 @@
+"""realign explain: why a rule fired, or why not, for every rule on both examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from realign.cli import main
+from realign.testing import engine_with
+
+EXAMPLES = ("case_study_before.toml", "healthy.toml")
+
+
+@pytest.fixture(scope="module")
+def outcomes(examples_dir: Path) -> dict[str, dict[str, str]]:
+    """Each rule's outcome on each example, as the assessment reports it."""
+    engine = engine_with(backend="python")
+    out: dict[str, dict[str, str]] = {}
+    for example in EXAMPLES:
+        assessment = engine.assess(examples_dir / example)
+        status = dict.fromkeys(assessment.passed, "passed")
+        status.update({f.rule: "fired" for f in assessment.findings})
+        status.update({n.rule: "not_evaluable" for n in assessment.not_evaluable})
+        out[example] = status
+    return out
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_rule_is_explained_as_the_assessment_decided_it(
+    capsys: pytest.CaptureFixture[str],
+    examples_dir: Path,
+    outcomes: dict[str, dict[str, str]],
+    example: str,
+) -> None:
+    for rule, status in sorted(outcomes[example].items()):
+        assert main(["explain", rule, str(examples_dir / example), "--format", "json"]) == 0
+        explanation = json.loads(capsys.readouterr().out)
+        assert explanation["rule"] == rule
+        assert explanation["status"] == status, rule
+        if status == "fired":
+            assert explanation["evidence"], f"{rule}: why it fired"
+        elif status == "not_evaluable":
+            assert explanation["reasons"], f"{rule}: why it could not be decided"
+        else:
+            # What would make it fire, or why nothing could (an empty collection).
+            closest = explanation["closest"] or {}
+            assert explanation["failing"] or closest.get("note"), rule
+
+
+def test_the_text_says_why_not_and_what_would_change_it(
+    capsys: pytest.CaptureFixture[str], examples_dir: Path
+) -> None:
+    assert main(["explain", "MKT-01", str(examples_dir / "case_study_before.toml")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("MKT-01 Material market signal never discussed: passed")
+    assert "fails: s.magnitude = 3, needs >= 4; it would need to be 4, a change of +1" in out
+
+
+def test_a_rule_with_nothing_to_bind_says_so(
+    capsys: pytest.CaptureFixture[str], examples_dir: Path
+) -> None:
+    assert main(["explain", "MKT-03", str(examples_dir / "case_study_before.toml")]) == 0
+    assert "  why not: nothing to bind: the collection is empty" in capsys.readouterr().out
+
+
+def test_an_unknown_rule_is_bad_input(
+    capsys: pytest.CaptureFixture[str], examples_dir: Path
+) -> None:
+    assert main(["explain", "GOV-2", str(examples_dir / "healthy.toml")]) == 2
+    assert "no rule is named 'GOV-2'; did you mean 'GOV-02'?" in capsys.readouterr().err
