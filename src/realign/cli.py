@@ -36,6 +36,7 @@ from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
 from .schema import assessment_schema, facts_schema, plugins_schema
 from .standard_catalog import catalog_directory
+from .starter import write_starter
 from .testcases import load_test_file, run_tests, test_files
 from .testcases.report import print_test_run
 
@@ -248,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema = add_command("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("facts", "assessment", "plugins"), help="which schema")
     schema.set_defaults(handler=cmd_schema)
+
+    init = add_command("init", help="write a commented starter fact file and rule set into DIR")
+    init.add_argument("directory", metavar="DIR", help="where to write them (made if missing)")
+    init.set_defaults(handler=cmd_init)
 
     explain = add_command(
         "explain", help="why a rule fired on a fact file, or why not and what would make it fire"
@@ -487,6 +492,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
         "plugins": plugins_schema,
     }[args.which]()
     sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    try:
+        written = write_starter(directory)
+    except FileExistsError as error:
+        msg = f"not overwriting what is there already: {error}"
+        raise UsageError(msg) from None
+    facts, rules = (str(path) for path in written)
+    sys.stdout.write(
+        f"wrote {facts} and {rules}; next:\n"
+        f"  realign check {rules}\n"
+        f"  realign assess {facts} --ruleset {rules}\n"
+    )
     return EXIT_OK
 
 
