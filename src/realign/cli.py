@@ -260,9 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule", metavar="RULE", help="a rule id, e.g. GOV-02")
     explain.add_argument("file", metavar="FILE", help="a fact file (.toml or .json)")
     explain.add_argument("--format", choices=("text", "json"), default="text")
-    explain.add_argument("--ruleset", action="append", default=[], metavar="PATH")
-    explain.add_argument("--no-default-rules", action="store_true")
-    explain.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    _catalog_options(explain)
     explain.set_defaults(handler=cmd_explain)
 
     rules = add_command(
@@ -271,9 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("words", nargs="*", metavar="show ID", help="show one rule whole")
     rules.add_argument("--area", action="append", default=[], help="only rules of this area")
     rules.add_argument("--json", action="store_true", help="print JSON instead of text")
-    rules.add_argument("--ruleset", action="append", default=[], metavar="PATH")
-    rules.add_argument("--no-default-rules", action="store_true")
-    rules.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    _catalog_options(rules)
     rules.add_argument("--no-color", action="store_true", help="plain output without colour")
     rules.set_defaults(handler=cmd_rules)
 
@@ -284,6 +280,19 @@ def build_parser() -> argparse.ArgumentParser:
     plugins.add_argument("--no-color", action="store_true", help="plain text, no colours")
     plugins.set_defaults(handler=cmd_plugins)
     return parser
+
+
+def _catalog_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say which catalog a command reads, as ``assess`` takes them."""
+    parser.add_argument(
+        "--ruleset", action="append", default=[], metavar="PATH", help="another rule set"
+    )
+    parser.add_argument(
+        "--no-default-rules", action="store_true", help="without the installed rule sets"
+    )
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a param's value"
+    )
 
 
 def _console(args: argparse.Namespace, *, stderr: bool = False) -> Console:
