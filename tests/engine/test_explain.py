@@ -428,6 +428,7 @@ def test_to_dict_is_json(engine: Engine, case_study: FactSet, small: FactSet) ->
             "evidence",
             "closest",
             "failing",
+            "derived",
         }
         assert json.loads(json.dumps(document)) == document
     failing = engine.explain("X-03", case_study).to_dict()["failing"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +14,12 @@ from ..enrich.factset import FactSet
 from ..rules.values import is_unknown
 from .evaluate import Context, evaluate_cond
 from .outcome import bind, python_outcome, requirements
-from .reading import Check, Trace, plain
+from .reading import Check, Located, Trace, plain
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["Change", "RuleExplanation", "explain_rule", "smallest_change"]
+__all__ = ["Change", "DerivedUse", "RuleExplanation", "explain_rule", "smallest_change"]
 
 #: How many combinations of bindings "why not" looks at before giving up.
 MAX_COMBINATIONS = 10_000
@@ -42,6 +43,24 @@ class Change:
 
 
 @attrs.frozen(kw_only=True)
+class DerivedUse:
+    """A derived fact a fired rule read, and the stated facts it was computed from."""
+
+    fact: str
+    value: Any
+    description: str
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fact": self.fact,
+            "value": self.value,
+            "description": self.description,
+            "sources": list(self.sources),
+        }
+
+
+@attrs.frozen(kw_only=True)
 class RuleExplanation:
     rule: str
     title: str
@@ -52,6 +71,8 @@ class RuleExplanation:
     evidence: tuple[Evidence, ...] = ()
     closest: dict[str, Any] | None = None
     failing: tuple[Change, ...] = ()
+    #: for a fired rule, the derived facts its matches read, with their provenance
+    derived: tuple[DerivedUse, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +85,7 @@ class RuleExplanation:
             "evidence": [e.to_dict() for e in self.evidence],
             "closest": self.closest,
             "failing": [c.to_dict() for c in self.failing],
+            "derived": [d.to_dict() for d in self.derived],
         }
 
     def __str__(self) -> str:
@@ -79,6 +101,12 @@ class RuleExplanation:
                         f"    {check.left} = {_short(check.actual)} "
                         f"{check.op} {_short(check.threshold)}"
                     )
+            if self.derived:
+                lines.append("  derived facts it read, and what they were computed from:")
+            for use in self.derived:
+                lines.append(f"    {use.fact} = {_short(use.value)}: {use.description}")
+                if use.sources:
+                    lines.append(f"      from {', '.join(use.sources)}")
         elif self.status == "not_evaluable":
             lines.extend(f"  because {reason}" for reason in self.reasons)
         for change in self.failing:
@@ -114,21 +142,23 @@ def explain_rule(engine: Engine, rule_id: str, facts: FactSet) -> RuleExplanatio
     assessment = engine.assess(facts)
     params = {name: plain(engine.catalog.params[name].value) for name in rule.params}
     conditions = tuple(c.text for c in rule.conditions)
-    if rule.id in assessment.fired:
-        return RuleExplanation(
-            rule=rule.id,
-            title=rule.title,
-            conditions=conditions,
-            params=params,
-            status="fired",
-            evidence=assessment.finding(rule.id).evidence,
-        )
     from .engine import maybe_finding
 
     findings: list[dict[str, Any]] = [f.as_fact() for f in assessment.findings]
     skipped = {n.rule for n in assessment.not_evaluable}
     findings += [maybe_finding(r) for r in engine.catalog.rules if r.id in skipped]
     ctx = Context(assessment.facts, fired=_fired(assessment), findings=findings)
+    if rule.id in assessment.fired:
+        evidence = assessment.finding(rule.id).evidence
+        return RuleExplanation(
+            rule=rule.id,
+            title=rule.title,
+            conditions=conditions,
+            params=params,
+            status="fired",
+            evidence=evidence,
+            derived=_derived_read(rule, ctx, evidence),
+        )
     outcome = python_outcome(rule, ctx)
     nearest, failing = _closest(rule, ctx)
     return RuleExplanation(
@@ -140,6 +170,51 @@ def explain_rule(engine: Engine, rule_id: str, facts: FactSet) -> RuleExplanatio
         reasons=outcome.reasons,
         closest=nearest,
         failing=failing,
+    )
+
+
+#: a dotted name in a condition: a fact path, or a binding's field such as ``d.latency_days``
+_DOTTED = re.compile(r"(?<![\w.\]])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)")
+
+
+def _derived_read(
+    rule: Any, ctx: Context, evidence: tuple[Evidence, ...]
+) -> tuple[DerivedUse, ...]:
+    """The derived facts the matches read: a name in a condition, at each bound record."""
+    derived = ctx.facts.derived
+    # Where each binding's matched records live, e.g. d -> decisions[2].
+    at: dict[str, set[str]] = {}
+    bound = bind(rule, ctx)
+    if bound.unknown is None:
+        for name, items in zip(bound.names, bound.items, strict=True):
+            for item in evidence:
+                if name not in item.bindings:
+                    continue
+                at.setdefault(name, set()).update(
+                    item_.path
+                    for item_ in items
+                    if isinstance(item_, Located) and plain(item_) == item.bindings[name]
+                )
+    names: set[str] = set()
+    for condition in rule.conditions:
+        for dotted in _DOTTED.findall(condition.text):
+            head, _, rest = dotted.partition(".")
+            candidates = [f"{path}.{rest}" for path in at.get(head, ())] or [dotted]
+            for candidate in candidates:
+                # The longest leading part that is a derived fact: a.b.c may read a.b.
+                parts = candidate.split(".")
+                for end in range(len(parts), 1, -1):
+                    if ".".join(parts[:end]) in derived:
+                        names.add(".".join(parts[:end]))
+                        break
+    return tuple(
+        DerivedUse(
+            fact=name,
+            value=plain(derived[name].value) if derived[name].known else None,
+            description=derived[name].description,
+            sources=derived[name].sources,
+        )
+        for name in sorted(names)
     )
 
 
