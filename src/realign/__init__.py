@@ -27,6 +27,7 @@ from .rules.functions import Function
 from .rules.ruleset import load_ruleset_file
 from .schema import assessment_schema, facts_schema
 from .scoring import ScoringModel
+from .trend import SeriesError, Trend
 
 __all__ = [
     "Assessment",
@@ -50,6 +51,8 @@ __all__ = [
     "RuleSetError",
     "ScoringModel",
     "SelectionError",
+    "SeriesError",
+    "Trend",
     "UnknownFactError",
     "__version__",
     "assessment_schema",

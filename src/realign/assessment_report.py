@@ -10,11 +10,11 @@ from rich.table import Table
 from ._text import percent
 from .assessment import Assessment, Evidence
 
-__all__ = ["print_assessment"]
+__all__ = ["AREA_TITLES", "LIGHT_STYLES", "print_assessment"]
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-_LIGHT = {"green": "green", "amber": "yellow", "red": "bold red", "unknown": "dim"}
-_AREA_TITLES = {
+LIGHT_STYLES = {"green": "green", "amber": "yellow", "red": "bold red", "unknown": "dim"}
+AREA_TITLES = {
     "governance": "Governance",
     "culture": "Culture",
     "market": "Market drift",
@@ -106,13 +106,13 @@ def _print_areas(console: Console, assessment: Assessment) -> None:
     table.add_column("evaluated", justify="right")
     for name, area in assessment.areas.items():
         table.add_row(
-            _AREA_TITLES.get(name, name),
+            AREA_TITLES.get(name, name),
             _score(area.score),
             area.light,
             area.trend or "",
             str(area.findings),
             f"{area.evaluated}/{area.rules}",
-            style=_LIGHT.get(area.light),
+            style=LIGHT_STYLES.get(area.light),
         )
     overall = assessment.overall
     light = overall.light + (f" (capped: {overall.capped_by})" if overall.capped_by else "")
@@ -123,7 +123,7 @@ def _print_areas(console: Console, assessment: Assessment) -> None:
         overall.trend or "",
         "",
         "",
-        style=_LIGHT.get(overall.light),
+        style=LIGHT_STYLES.get(overall.light),
     )
     console.print(table)
 

@@ -7,19 +7,27 @@ rules or usage); 3 a plugin failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pluggy
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from ._version import __version__
-from .assessment import severity_rank
+from .assessment import Finding, severity_rank
 from .catalog_report import print_rule, print_rules, rule_document, rules_document
 from .engine import Engine, RuleSetError
 from .engine.engine import functions_of, vocabulary_of
@@ -31,14 +39,17 @@ from .loading import FactSource, load_partnership
 from .plugin_inventory import describe_plugins, plugins_document, print_plugins
 from .plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV, get_plugin_manager
 from .renderers import RenderContext, Renderer, renderers_of
+from .reports.trend import render_trend_html, render_trend_markdown
 from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
-from .schema import assessment_schema, facts_schema, plugins_schema
+from .schema import assessment_schema, facts_schema, plugins_schema, trend_schema
 from .standard_catalog import catalog_directory
 from .starter import write_starter
 from .testcases import load_test_file, run_tests, test_files
 from .testcases.report import print_test_run
+from .trend import FindingRef
+from .trend_report import print_trend
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "main"]
 
@@ -46,6 +57,10 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_PLUGIN_FAILED = 3
+
+TREND_FORMATS = ("text", "json", "markdown", "html")
+#: fewer files than this finish before a progress bar would be worth drawing
+PROGRESS_FROM = 2
 
 
 class UsageError(RealignError):
@@ -165,55 +180,28 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FORMAT",
         help="text, json, or a format a plugin provides (realign plugins lists them)",
     )
-    assess.add_argument(
-        "--ruleset",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="add a rule-set file or directory (repeatable)",
-    )
-    assess.add_argument(
-        "--no-default-rules",
-        action="store_true",
-        help="use only the --ruleset files, not the rule sets plugins provide (the standard "
-        "catalog among them)",
-    )
-    assess.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a rule-set param (repeatable)",
-    )
-    assess.add_argument(
-        "--backend",
-        choices=("durable_rules", "python"),
-        default="durable_rules",
-        help="the matcher: durable_rules (default) or the pure Python evaluator",
-    )
-    assess.add_argument(
-        "--select",
-        action="append",
-        default=[],
-        metavar="RULE-OR-PREFIX",
-        help="run only these rules, by id or id prefix such as GOV or CUL-0 (repeatable)",
-    )
-    assess.add_argument(
-        "--ignore",
-        action="append",
-        default=[],
-        metavar="RULE-OR-PREFIX",
-        help="do not run these rules, by id or id prefix (repeatable)",
-    )
-    assess.add_argument(
-        "--fail-on",
-        choices=SEVERITIES,
-        metavar="SEVERITY",
-        help="exit 1 when a finding is at least this severe (info, low, medium, high, critical)",
-    )
+    _engine_options(assess)
     assess.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
     assess.add_argument("--no-color", action="store_true", help="plain output without colour")
     assess.set_defaults(handler=cmd_assess)
+
+    trend = add_command(
+        "trend",
+        help="one partnership over time: quarterly fact files, or one with History",
+    )
+    trend.add_argument(
+        "files", nargs="+", metavar="FILE", help="fact files of one partnership, any order"
+    )
+    trend.add_argument("--format", choices=TREND_FORMATS, default="text")
+    _engine_options(trend)
+    trend.add_argument(
+        "--fail-on-alert",
+        action="store_true",
+        help="exit 1 when the latest period has a drift alert",
+    )
+    trend.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
+    trend.add_argument("--no-color", action="store_true", help="plain output without colour")
+    trend.set_defaults(handler=cmd_trend)
 
     test = add_command(
         "test", help="run rule-set test cases (*.test.toml) and report rule coverage"
@@ -247,7 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(handler=cmd_test)
 
     schema = add_command("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=("facts", "assessment", "plugins"), help="which schema")
+    schema.add_argument(
+        "which", choices=("facts", "assessment", "plugins", "trend"), help="which schema"
+    )
     schema.set_defaults(handler=cmd_schema)
 
     init = add_command("init", help="write a commented starter fact file and rule set into DIR")
@@ -280,6 +270,57 @@ def build_parser() -> argparse.ArgumentParser:
     plugins.add_argument("--no-color", action="store_true", help="plain text, no colours")
     plugins.set_defaults(handler=cmd_plugins)
     return parser
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    """The options of commands that assess: which rules, which params, which matcher."""
+    parser.add_argument(
+        "--ruleset",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="add a rule-set file or directory (repeatable)",
+    )
+    parser.add_argument(
+        "--no-default-rules",
+        action="store_true",
+        help="use only the --ruleset files, not the rule sets plugins provide (the standard "
+        "catalog among them)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a rule-set param (repeatable)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("durable_rules", "python"),
+        default="durable_rules",
+        help="the matcher: durable_rules (default) or the pure Python evaluator",
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="RULE-OR-PREFIX",
+        help="run only these rules, by id or id prefix such as GOV or CUL-0 (repeatable)",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="RULE-OR-PREFIX",
+        help="do not run these rules, by id or id prefix (repeatable)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        metavar="SEVERITY",
+        help="exit 1 when a finding is at least this severe (info, low, medium, high, "
+        "critical); for trend, a finding of the latest period",
+    )
 
 
 def _catalog_options(parser: argparse.ArgumentParser) -> None:
@@ -393,8 +434,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if errors else EXIT_OK
 
 
-def cmd_assess(args: argparse.Namespace) -> int:
-    pm = _plugin_manager(args)
+def _assessing_engine(args: argparse.Namespace, pm: pluggy.PluginManager) -> Engine:
+    """The engine ``assess`` and ``trend`` run, as their options choose it."""
     extra = _ruleset_paths(args.ruleset)
     params = _params(args.param)
     chosen = {"select": args.select, "ignore": args.ignore}
@@ -409,15 +450,54 @@ def cmd_assess(args: argparse.Namespace) -> int:
             "realign: note: no rule sets to run; give one with --ruleset "
             "(e.g. --ruleset examples/rules/first_look.toml)\n"
         )
+    return engine
+
+
+@contextlib.contextmanager
+def _progress(args: argparse.Namespace, total: int) -> Iterator[Callable[[], None]]:
+    """A step function for a progress bar on stderr, drawn only for many files on a terminal."""
+    console = _console(args, stderr=True)
+    with Progress(
+        TextColumn("assessing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=total < PROGRESS_FROM or not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("assessing", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _write(args: argparse.Namespace, text: str) -> None:
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _at_or_above(findings: Iterable[Finding | FindingRef], severity: str | None) -> bool:
+    if severity is None:
+        return False
+    bar = severity_rank(severity)
+    return any(severity_rank(f.severity) >= bar for f in findings)
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    pm = _plugin_manager(args)
+    engine = _assessing_engine(args, pm)
     plugin, renderer = _renderer(pm, args.format)
     assessments = []
     problems: list[Problem] = []
-    for name in args.files:
-        # Every bad file is reported, not only the first one.
-        try:
-            assessments.append(engine.assess(FactSource.from_path(name)))
-        except FactError as error:
-            problems.extend(error.problems)
+    with _progress(args, len(args.files)) as step:
+        for name in args.files:
+            # Every bad file is reported, not only the first one.
+            try:
+                assessments.append(engine.assess(FactSource.from_path(name)))
+            except FactError as error:
+                problems.extend(error.problems)
+            step()
     if problems:
         raise FactError(problems)
     context = _render_context(args, [str(name) for name in args.files], len(engine.rules))
@@ -425,14 +505,36 @@ def cmd_assess(args: argparse.Namespace) -> int:
         text = renderer.render(assessments, context)
     except Exception as exc:  # the chosen format failed: nothing to write
         raise PluginError(plugin, f"raised rendering --format {renderer.name}: {exc!r}") from exc
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    _write(args, text)
+    if _at_or_above((f for a in assessments for f in a.findings), args.fail_on):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    pm = _plugin_manager(args)
+    engine = _assessing_engine(args, pm)
+    with _progress(args, len(args.files)) as step:
+        trend = engine.trend(
+            [FactSource.from_path(name) for name in args.files], args.files, progress=step
+        )
+    if args.format == "json":
+        _write(args, trend.to_json())
+    elif args.format == "markdown":
+        _write(args, render_trend_markdown(trend))
+    elif args.format == "html":
+        _write(args, render_trend_html(trend))
+    elif args.output:
+        with Path(args.output).open("w", encoding="utf-8") as out:
+            print_trend(Console(file=out, width=120, no_color=True, markup=False), trend)
     else:
-        sys.stdout.write(text)
-    if args.fail_on is not None:
-        bar = severity_rank(args.fail_on)
-        if any(severity_rank(f.severity) >= bar for a in assessments for f in a.findings):
-            return EXIT_FINDINGS
+        print_trend(_console(args), trend)
+    latest = trend.latest
+    findings = latest.findings.fired if latest.findings is not None else ()
+    if _at_or_above(findings, args.fail_on):
+        return EXIT_FINDINGS
+    if args.fail_on_alert and trend.alerts_at(latest.period):
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -499,6 +601,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         "facts": facts_schema,
         "assessment": assessment_schema,
         "plugins": plugins_schema,
+        "trend": trend_schema,
     }[args.which]()
     sys.stdout.write(json.dumps(schema, indent=2) + "\n")
     return EXIT_OK

@@ -33,7 +33,7 @@ from ..assessment import (
 )
 from ..enrich import enrich
 from ..enrich.factset import DerivedFact, FactSet
-from ..errors import Problem, RealignError, closest
+from ..errors import FactError, Problem, RealignError, closest
 from ..isolation import each_result, failures_of, listed_result, plugin_failed
 from ..loading import FactSource, load_partnership
 from ..model import Partnership
@@ -44,6 +44,7 @@ from ..rules.ruleset import AREAS, RuleSetFile, load_ruleset_file
 from ..rules.types import Vocabulary
 from ..rules.values import Unknown, is_unknown
 from ..scoring import layout_of, score
+from ..trend import Trend, build_trend
 from .evaluate import Context, Program, evaluate_cond, evaluate_term
 from .explain import RuleExplanation, explain_rule
 from .outcome import (
@@ -688,6 +689,54 @@ class Engine:
     def explain(self, rule_id: str, source: Source) -> RuleExplanation:
         """Why *rule_id* fired on the partnership, or why not and what would make it fire."""
         return explain_rule(self, rule_id, self.facts(source))
+
+    # -- trends -----------------------------------------------------------------------
+
+    def trend(
+        self,
+        sources: Sequence[Source],
+        names: Sequence[str] | None = None,
+        *,
+        progress: Callable[[], object] | None = None,
+    ) -> Trend:
+        """Assess each of *sources*, quarters of one partnership, and follow it over time.
+
+        *names* label the sources in messages; paths and fact sources name
+        themselves. History recorded in the files fills the periods none assesses.
+        *progress* is called after each source is assessed.
+
+        Raises:
+            FactError: a source is bad; the problems of every source are listed.
+            SeriesError: the sources are of different partnerships, or share a period.
+        """
+        labels = (
+            list(names) if names is not None else [_name_of(s, i) for i, s in enumerate(sources)]
+        )
+        assessments: list[Assessment] = []
+        problems: list[Problem] = []
+        for source in sources:
+            try:
+                assessments.append(self.assess(source))
+            except FactError as error:
+                problems.extend(error.problems)
+            if progress is not None:
+                progress()
+        if problems:
+            raise FactError(problems)
+        return build_trend(
+            assessments,
+            labels,
+            self.catalog.scoring,
+            history_comparable=not self._selected,
+        )
+
+
+def _name_of(source: Source, index: int) -> str:
+    if isinstance(source, str | Path):
+        return str(source)
+    if isinstance(source, FactSource):
+        return source.name
+    return f"source {index + 1}"
 
 
 class _Clock:

@@ -17,10 +17,11 @@ from ..assessment import Assessment
 from .charts import area_chart, trend_chart
 from .context import add_filters, report_context
 
-__all__ = ["render_html"]
+__all__ = ["html_environment", "render_html"]
 
 
-def _environment() -> jinja2.Environment:
+def html_environment() -> jinja2.Environment:
+    """The template engine of HTML reports: autoescaped, strict about missing values."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("realign.reports", "templates"),
         autoescape=True,
@@ -56,4 +57,4 @@ def render_html(assessments: Sequence[Assessment], sources: Sequence[str]) -> st
         report = report_context(assessment, source)
         _charts(assessment, report)
         reports.append(report)
-    return _environment().get_template("assessment.html.j2").render(reports=reports)
+    return html_environment().get_template("assessment.html.j2").render(reports=reports)

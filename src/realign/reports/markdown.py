@@ -11,10 +11,11 @@ from ..assessment import Assessment
 from .context import add_filters, report_context
 from .text import markdown_code, markdown_value
 
-__all__ = ["render_markdown"]
+__all__ = ["markdown_environment", "render_markdown", "tidy_markdown"]
 
 
-def _environment() -> jinja2.Environment:
+def markdown_environment() -> jinja2.Environment:
+    """The template engine of Markdown reports: every value escaped on its way out."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("realign.reports", "templates"),
         # Every value the template shows is escaped for Markdown on its way out;
@@ -31,8 +32,12 @@ def _environment() -> jinja2.Environment:
 
 def render_markdown(assessments: Sequence[Assessment], sources: Sequence[str]) -> str:
     """The assessments as one Markdown document, one top-level section each."""
-    template = _environment().get_template("assessment.md.j2")
+    template = markdown_environment().get_template("assessment.md.j2")
     reports = [report_context(a, s) for a, s in zip(assessments, sources, strict=True)]
-    text = template.render(reports=reports)
+    return tidy_markdown(template.render(reports=reports))
+
+
+def tidy_markdown(text: str) -> str:
+    """*text* with runs of blank lines made one; the templates' loops leave them."""
     # Values hold no newline (they are made one line), so blank lines are the template's own.
     return re.sub(r"\n{3,}", "\n\n", text).lstrip("\n")

@@ -26,6 +26,7 @@ __all__ = [
     "OverallScore",
     "PlanItem",
     "Scores",
+    "comparable_history",
     "round_score",
     "layout_of",
     "score",
@@ -236,7 +237,7 @@ def score(
     if layout is None:
         layout = layout_of(rule_areas, model)
     diagnostics: list[str] = []
-    series = _history(history, model, period, diagnostics) if history else []
+    series = comparable_history(history, model, period, diagnostics) if history else []
     # One pass over the findings serves the area scores, the overall and the plan.
     by_area: dict[str, list[str]] = {}
     # action -> [-highest severity rank, -triggering findings, action, their rules]: the
@@ -320,12 +321,17 @@ def trend(series: Sequence[float], model: ScoringModel) -> str:
     return "stable"
 
 
-def _history(
+def comparable_history(
     history: Sequence[HistoryEntry],
     model: ScoringModel,
     period: str | None,
     diagnostics: list[str],
 ) -> list[HistoryEntry]:
+    """The entries of *history* a score of *period* can be compared with, oldest first.
+
+    Entries of another catalog version, or not before *period*, are left out, and
+    *diagnostics* is told why.
+    """
     kept = []
     other: list[str] = []
     for entry in sorted(history, key=lambda e: e.period):
