@@ -430,13 +430,6 @@ return broken;
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # the layout, not a missing browser
-    reason="the HTML template's `* { overflow-wrap: anywhere }` lets the tables squeeze a "
-    "column below its longest word: the plan's CRITICAL and MEDIUM and its Rank heading "
-    "break mid-word at a 1280 px window",
-)
 def test_table_words_are_not_broken(
     driver: Chrome, reports: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -444,3 +437,41 @@ def test_table_words_are_not_broken(
     _assert_quiet(visit)
     broken = driver.execute_script(BROKEN_WORDS_JS)
     assert broken == [], f"words split over two lines: {broken} {visit.where()}"
+
+
+def test_the_trend_page_renders_its_line_chart(driver: Chrome, tmp_path: Path) -> None:
+    page = tmp_path / "trend.html"
+    files = [
+        "examples/series/corvid_ironbridge_2023-Q3.toml",
+        "examples/series/corvid_ironbridge_2023-Q4.toml",
+        "examples/case_study_before.toml",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "realign", "trend", *files, "--format", "html", "-o", str(page)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    visit = _visit(driver, page, tmp_path / "trend.png", scroll_to="svg#chart-trend")
+    _assert_quiet(visit)
+    _assert_real_screenshot(driver, visit)
+    trend = driver.execute_script(TREND_JS)
+    assert trend is not None, f"no trend chart {visit.where()}"
+    assert trend["box"]["width"] > 0, visit.where()
+    assert trend["box"]["height"] > 0, visit.where()
+    for period in ("2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"):
+        assert period in trend["text"], f"period {period} not on the axis {visit.where()}"
+    # The overall and the six areas, each a line through the four periods.
+    assert len(trend["lines"]) == 7, visit.where()
+    for line in trend["lines"]:
+        assert line["length"] > 0, f"empty line {line} {visit.where()}"
+        assert line["width"] > 0, f"line {line} has no extent {visit.where()}"
+        points = line["d"].replace("M", " ").replace("L", " ").split()
+        assert len(points) // 2 == 4, f"line {line} {visit.where()}"
+    alerts = driver.execute_script(
+        "return [...document.querySelectorAll('ul.alerts li')].map((li) => li.innerText);"
+    )
+    assert any(text.startswith("DRIFTING Overall is drifting") for text in alerts), alerts
