@@ -335,7 +335,9 @@ def test_the_report_renders_with_its_charts(
     # A bar per row of the areas table (the standard catalog's six), and the overall last.
     scores = [*areas["scores"], areas["overall"]]
     assert len(scores) == 7, visit.where()
-    bars = areas["bars"]
+    # Drawn bottom-up, so the first bar on screen (the top one) is drawn last.
+    bars = areas["bars"][::-1]
+    assert [bar["y"] for bar in bars] == sorted(bar["y"] for bar in bars), visit.where()
     assert len(bars) == len(scores), f"{len(bars)} bars for {len(scores)} scores {visit.where()}"
     assert all(bar["height"] > 0 for bar in bars), visit.where()
     # Each bar as long as its score says, on one common scale.

@@ -53,13 +53,16 @@ def _config() -> dict[str, object]:
 def area_chart(areas: Mapping[str, Mapping[str, object]], overall: float) -> str:
     """Each area's score (0-100) as a horizontal bar in its light's colour."""
     chart = pygal.HorizontalBar(**_config(), show_legend=False, title="Area health (0-100)")
-    chart.x_labels = [*(name.replace("_", " ").capitalize() for name in areas), "Overall"]
+    labels = [*(name.replace("_", " ").capitalize() for name in areas), "Overall"]
     bars: list[dict[str, object]] = [
         {"value": score["score"], "color": _LIGHTS.get(str(score["light"]), "#607d8b")}
         for score in areas.values()
     ]
     bars.append({"value": overall, "color": "#37474f"})
-    chart.add("score", bars)
+    # pygal stacks horizontal bars from the bottom up; reversed, they read top-down
+    # in the order of the areas table, with the overall last.
+    chart.x_labels = labels[::-1]
+    chart.add("score", bars[::-1])
     return _svg(chart, "areas")
 
 
