@@ -162,8 +162,11 @@ def test_every_bad_file_is_reported(
     assert "2 errors; nothing was assessed." in err
 
 
-def test_a_progress_bar_is_drawn_for_many_files_on_a_terminal_only(quarters: list[str]) -> None:
-    command = [sys.executable, "-m", "realign", "trend", *quarters, "--format", "json"]
+@pytest.mark.parametrize("command_name", ["assess", "trend"])
+def test_a_progress_bar_is_drawn_for_many_files_on_a_terminal_only(
+    quarters: list[str], command_name: str
+) -> None:
+    command = [sys.executable, "-m", "realign", command_name, *quarters, "--format", "json"]
     environment = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
     # Off a terminal: stderr says nothing.
     plain = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
@@ -188,7 +191,7 @@ def test_a_progress_bar_is_drawn_for_many_files_on_a_terminal_only(quarters: lis
     finally:
         os.close(leader)
     assert done.returncode == 0
-    assert json.loads(done.stdout)["schema"] == "realign/trend@1"
+    assert json.loads(done.stdout)["schema"].startswith("realign/")
     text = drawn.decode("utf-8", "replace")
     assert "assessing" in text
     assert "3/3" in text
