@@ -34,7 +34,7 @@ from .renderers import RenderContext, Renderer, renderers_of
 from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
-from .schema import assessment_schema, facts_schema, plugins_schema
+from .schema import assessment_schema, facts_schema, plugins_schema, ruleset_schema
 from .standard_catalog import catalog_directory
 from .starter import write_starter
 from .testcases import load_test_file, run_tests, test_files
@@ -247,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(handler=cmd_test)
 
     schema = add_command("schema", help="print a JSON Schema")
-    schema.add_argument("which", choices=("facts", "assessment", "plugins"), help="which schema")
+    schema.add_argument(
+        "which", choices=("facts", "ruleset", "assessment", "plugins"), help="which schema"
+    )
     schema.set_defaults(handler=cmd_schema)
 
     init = add_command("init", help="write a commented starter fact file and rule set into DIR")
@@ -497,6 +499,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     schema = {
         "facts": facts_schema,
+        "ruleset": ruleset_schema,
         "assessment": assessment_schema,
         "plugins": plugins_schema,
     }[args.which]()

@@ -50,6 +50,9 @@ PHASES = ("diagnose", "structure", "operate")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _DURATION = re.compile(r"(\d+)([dw])")
+_VERSION = re.compile(r"\d+(\.\d+)*([a-z0-9.+-]*)")
+#: the names ``emit`` may give a derived fact
+_FACT_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 
 Path_ = tuple[str | int, ...]
 
@@ -702,7 +705,7 @@ class _Reader:
             table, "emit", path, dict, "a table of derived fact names to expressions", default={}
         )
         for name, expr in emit_table.items():
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", name):
+            if not _FACT_NAME.fullmatch(name):
                 self.problem(
                     (*path, "emit", name),
                     f"{name!r} is not a dotted fact name",
@@ -1013,7 +1016,7 @@ def _check_name(value: str) -> str | None:
 
 
 def _check_version(value: str) -> str | None:
-    return None if re.fullmatch(r"\d+(\.\d+)*([a-z0-9.+-]*)", value) else "a version such as 1.0.0"
+    return None if _VERSION.fullmatch(value) else "a version such as 1.0.0"
 
 
 _CLAUSE = re.compile(r"\s*(>=|<=|==|!=|>|<|~=)\s*(\d+(?:\.\d+)*)\s*")
