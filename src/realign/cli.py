@@ -43,7 +43,13 @@ from .reports.trend import render_trend_html, render_trend_markdown
 from .rules.catalog import compile_catalog
 from .rules.ruleset import load_ruleset_file, ruleset_files
 from .rules.types import SEVERITIES
-from .schema import assessment_schema, facts_schema, plugins_schema, trend_schema
+from .schema import (
+    assessment_schema,
+    facts_schema,
+    plugins_schema,
+    ruleset_schema,
+    trend_schema,
+)
 from .standard_catalog import catalog_directory
 from .starter import write_starter
 from .testcases import load_test_file, run_tests, test_files
@@ -236,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = add_command("schema", help="print a JSON Schema")
     schema.add_argument(
-        "which", choices=("facts", "assessment", "plugins", "trend"), help="which schema"
+        "which",
+        choices=("facts", "ruleset", "assessment", "plugins", "trend"),
+        help="which schema",
     )
     schema.set_defaults(handler=cmd_schema)
 
@@ -599,6 +607,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     schema = {
         "facts": facts_schema,
+        "ruleset": ruleset_schema,
         "assessment": assessment_schema,
         "plugins": plugins_schema,
         "trend": trend_schema,

@@ -1,7 +1,9 @@
-"""JSON Schemas: fact format v1 (generated from the attrs model) and the assessment output.
+"""JSON Schemas: fact format v1 (generated from the attrs model), rule-set files, and the
+assessment output.
 
 The facts schema describes the JSON form of a fact file (dates as ``YYYY-MM-DD``
 strings); a TOML file conforms when its native dates are written as such. The
+rule-set schema describes a rule-set file as ``tomllib`` reads it, for editors. The
 assessment schema describes ``realign/assessment@1`` (``docs/assessment.md``).
 """
 
@@ -18,17 +20,21 @@ import attrs
 
 from ._version import __version__
 from .model import Partnership, scales
-from .rules.ruleset import EFFORTS, PHASES
+from .rules import ruleset as reader
+from .rules.ruleset import AREAS, EFFORTS, PARAM_TYPES, PHASES, ROOT_CAUSES
 from .rules.types import SEVERITIES
+from .scoring.model import ScoringModel
 
 __all__ = [
     "ASSESSMENT_SCHEMA_ID",
     "FACTS_SCHEMA_ID",
     "PLUGINS_SCHEMA_ID",
+    "RULESET_SCHEMA_ID",
     "TREND_SCHEMA_ID",
     "assessment_schema",
     "facts_schema",
     "plugins_schema",
+    "ruleset_schema",
     "trend_schema",
 ]
 
@@ -145,8 +151,8 @@ ASSESSMENT_SCHEMA_ID = "https://realign.dev/schema/assessment-v1.json"
 
 #: What rule-set files accept for rule, action and rule-set ids, and for plain names
 #: (areas, bindings, params); see ``rules/ruleset.py``.
-_RULE_ID = r"[A-Za-z][A-Za-z0-9_.-]*"
-_NAME = r"[a-z_][a-z0-9_]*"
+_RULE_ID = reader._ID.pattern
+_NAME_PATTERN = reader._NAME.pattern
 _VERSION = r"[0-9]+(?:\.[0-9]+)*[a-z0-9.+-]*"
 _LIGHTS = ("green", "amber", "red")
 _TRENDS = ("baseline", "drifting", "deteriorating", "improving", "stable")
@@ -251,7 +257,7 @@ def trend_schema() -> dict[str, Any]:
         {
             "rule": _string("the rule's id", _RULE_ID),
             "title": _string("the rule's title"),
-            "area": _string("the rule's area", _NAME),
+            "area": _string("the rule's area", _NAME_PATTERN),
             "severity": {"enum": list(SEVERITIES), "description": "its severity then"},
             "was": {
                 "enum": [*SEVERITIES, "fired", "passed", "not_evaluable", "not_run", None],
@@ -385,7 +391,9 @@ def _assessment_definitions() -> dict[str, Any]:
             "An action id of the catalog's [[actions]] (e.g. ACT-16); same form as a rule id.",
             _RULE_ID,
         ),
-        "name": _string("A lower-case name with underscores (areas, bindings, params).", _NAME),
+        "name": _string(
+            "A lower-case name with underscores (areas, bindings, params).", _NAME_PATTERN
+        ),
         "severity": {
             "enum": list(SEVERITIES),
             "description": "info, low, medium, high or critical (most severe last).",
@@ -767,5 +775,387 @@ def _assessment_definitions() -> dict[str, Any]:
                     "description": "plan for the top ranks (7 by default), backlog for the rest.",
                 },
             },
+        ),
+    }
+
+
+# --- rule-set files -----------------------------------------------------------------
+
+RULESET_SCHEMA_ID = "https://realign.dev/schema/ruleset-v1.json"
+
+#: What a rule-set file can hold that the schema does not check, because JSON Schema
+#: cannot say it or because it is decided when the catalog is compiled. Stated in the
+#: schema's description and in docs/rulesets.md; tests/rules/test_ruleset_schema.py
+#: shows the reader rejecting an example of each that the schema lets through.
+RULESET_SCHEMA_LIMITS = (
+    "whether a condition, expression or message template is well formed, and whether "
+    "the fact paths, params, functions and bindings it names exist",
+    "whether rule ids and action ids are unique across the catalog, and whether the "
+    "actions a rule recommends exist",
+    "whether a param's default lies between its min and max",
+    "whether the [scoring] weights add up to 1, and whether the amber band starts below "
+    "the green one",
+    "whether a date string names a real day (20240230; a validator that checks the "
+    "'date' format catches 2024-02-30)",
+    "whether a number is written with a fraction: 3.0 where a whole number is wanted",
+    "whether a value is a TOML date or time rather than a string: JSON has no dates, so "
+    "a date is seen as its text",
+)
+
+#: A param's ``default`` by the param's type, as ``coerce_param`` reads it.
+_DATE_EXTENDED = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+#: the other forms of ``date.fromisoformat``: basic, and ISO week dates
+_DATE_OTHER = r"[0-9]{8}|[0-9]{4}-W[0-9]{2}(?:-[1-7])?|[0-9]{4}W[0-9]{2}[1-7]?"
+
+
+def _param_defaults() -> dict[str, dict[str, Any]]:
+    return {
+        "number": {"type": "number", "description": "A number."},
+        "integer": {"type": "integer", "description": "A whole number."},
+        "duration": {
+            "description": "A number of days, or a string such as '30d' or '2w' (weeks).",
+            "anyOf": [
+                {"type": "integer"},
+                {"type": "string", "pattern": _whole(rf"\s*(?:{reader._DURATION.pattern})\s*")},
+            ],
+        },
+        "date": {
+            "type": "string",
+            "description": "A TOML date (2024-03-31), or a string holding one: YYYY-MM-DD, "
+            "YYYYMMDD or an ISO week date such as 2024-W13-7.",
+            "anyOf": [
+                {"pattern": _whole(_DATE_EXTENDED), "format": "date"},
+                {"pattern": _whole(_DATE_OTHER)},
+            ],
+        },
+        "string": {"type": "string", "description": "A string."},
+        "boolean": {"type": "boolean", "description": "true or false."},
+    }
+
+
+def ruleset_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a rule-set file, as ``tomllib`` reads it.
+
+    It checks what ``realign.rules.ruleset`` checks (tables, keys, types, enums,
+    ids and names); what it cannot check is listed in ``RULESET_SCHEMA_LIMITS``.
+    """
+    limits = "; ".join(RULESET_SCHEMA_LIMITS)
+    document = {
+        "type": "object",
+        "description": (
+            f"Generated by realign {__version__}. A rule-set file: its [ruleset] header, "
+            "[params], [[rules]], [[actions]] and [scoring]. `realign check` checks more "
+            f"than this schema can: {limits}."
+        ),
+        "properties": {
+            "ruleset": _ref("header", "Who the file is: id, version and title."),
+            "params": {
+                "type": "object",
+                "description": "Named, typed values that conditions use by name and that "
+                "`--param NAME=VALUE` overrides, one [params.NAME] table each.",
+                "propertyNames": _ref("name"),
+                "additionalProperties": _ref("param"),
+            },
+            "rules": _array("The rules, one [[rules]] table each.", _ref("rule")),
+            "actions": _array(
+                "The realignment actions that rules recommend, one [[actions]] table each.",
+                _ref("action"),
+            ),
+            "scoring": _ref(
+                "scoring", "The scoring model, restated; one file of a catalog at most."
+            ),
+        },
+        "required": ["ruleset"],
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": RULESET_SCHEMA_ID,
+        "title": "realign rule-set file",
+        **document,
+        "$defs": dict(sorted(_ruleset_definitions().items())),
+    }
+
+
+def _table(
+    description: str, properties: dict[str, Any], required: tuple[str, ...], **more: Any
+) -> dict[str, Any]:
+    """A TOML table with exactly *properties* as its keys, *required* of them required."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": False,
+        **more,
+    }
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _strings(description: str, items: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _array(description, items or {"type": "string"})
+
+
+def _unit(description: str, high: float = 1) -> dict[str, Any]:
+    return {"type": "number", "minimum": 0, "maximum": high, "description": description}
+
+
+def _ruleset_definitions() -> dict[str, Any]:
+    defaults = _param_defaults()
+    model = ScoringModel()
+    range_clause = reader._CLAUSE.pattern
+    condition = "A condition of the condition language (docs/rulesets.md, section 3)."
+    return {
+        "rule_id": _string(
+            "An id: a letter, then letters, digits, '-', '_' or '.' (e.g. GOV-01).", _RULE_ID
+        ),
+        "name": _string("A lower-case name: letters, digits and underscores.", _NAME_PATTERN),
+        "severity": {
+            "enum": list(SEVERITIES),
+            "description": ", ".join(SEVERITIES) + " (most severe last).",
+        },
+        "condition": {"type": "string", "description": condition},
+        "header": _table(
+            "[ruleset]: who the file is.",
+            {
+                "id": _ref("rule_id", "The rule set's id."),
+                "version": _string(
+                    "The file's own version, such as '1.0.0'.", reader._VERSION.pattern
+                ),
+                "title": _string("One line for people."),
+                "description": _string("What the rule set is for."),
+                "realign": _string(
+                    "The realign versions the file is written for: comma-separated clauses "
+                    "that must all hold, each >=, <=, >, <, ==, != or ~= and a version "
+                    "(e.g. '>=0.1,<1'). Another realign refuses the file.",
+                    f"{range_clause}(?:,{range_clause})*",
+                ),
+            },
+            ("id", "version", "title"),
+        ),
+        "param": _table(
+            "[params.NAME]: one param. Its default must suit its type.",
+            {
+                "type": {"enum": list(PARAM_TYPES), "description": "The param's type."},
+                "default": {
+                    "description": "The value conditions see unless --param overrides it.",
+                },
+                "doc": _string("What the param is and where its value comes from (a sentence)."),
+                "min": {"type": "number", "description": "The smallest value allowed."},
+                "max": {"type": "number", "description": "The largest value allowed."},
+            },
+            ("type", "default", "doc"),
+            allOf=[
+                {
+                    "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
+                    "then": {"properties": {"default": defaults[kind]}},
+                }
+                for kind in PARAM_TYPES
+            ],
+        ),
+        "rule": _table(
+            "[[rules]]: one rule.",
+            {
+                "id": _ref("rule_id", "The rule's id, unique in the catalog."),
+                "title": _string("What the finding is called."),
+                "area": {
+                    **_string(
+                        "The area the rule belongs to: "
+                        + ", ".join(AREAS)
+                        + ". Another name is allowed (a warning), but not scored with these.",
+                        _NAME_PATTERN,
+                    ),
+                    "examples": list(AREAS),
+                },
+                "severity": _ref("severity", "The finding's severity."),
+                "when": {
+                    "description": "The rule fires when this condition holds, or all of "
+                    "these conditions.",
+                    "anyOf": [
+                        _ref("condition"),
+                        _array("Conditions that must all hold.", _ref("condition"), minItems=1),
+                    ],
+                },
+                "for": {
+                    "type": "object",
+                    "description": "Bindings: each name stands for every item of its "
+                    'collection in turn, e.g. { p = "partners" }.',
+                    "propertyNames": _ref("name"),
+                    "additionalProperties": {
+                        "type": "string",
+                        "description": "The collection the name ranges over.",
+                    },
+                },
+                "requires": {
+                    "description": "What must be known to judge the rule; otherwise it is not "
+                    "evaluable. A condition, or an array of conditions and "
+                    "{ when, reason } tables.",
+                    "anyOf": [
+                        _ref("condition"),
+                        _array(
+                            "The requirements.",
+                            {"anyOf": [_ref("condition"), _ref("requirement")]},
+                        ),
+                    ],
+                },
+                "severity_if": _array(
+                    "A higher (or other) severity for the evidence that meets a condition.",
+                    _ref("severity_if"),
+                ),
+                "actions_if": _array(
+                    "Actions recommended only when some evidence meets a condition.",
+                    _ref("actions_if"),
+                ),
+                "message": _string(
+                    "The finding's message; {name} placeholders are filled from the evidence."
+                ),
+                "rationale": _string("Why the rule matters."),
+                "sources": _strings("The sources the rationale cites."),
+                "actions": _strings(
+                    "The ids of the actions the rule recommends ([[actions]] of the catalog)."
+                ),
+                "tags": _strings("Free labels, which other rules can count findings by."),
+                "enabled": {
+                    "type": "boolean",
+                    "description": "false leaves the rule out of every run.",
+                    "default": True,
+                },
+                "emit": {
+                    "type": "object",
+                    "description": "Derived facts the rule sets for later rules, by dotted "
+                    "name, each an expression.",
+                    "propertyNames": {
+                        "pattern": _whole(reader._FACT_NAME.pattern),
+                        "description": "A dotted fact name such as 'culture.broad_distance'.",
+                    },
+                    "additionalProperties": {
+                        "type": "string",
+                        "description": "An expression of the condition language.",
+                    },
+                },
+            },
+            ("id", "title", "area", "severity", "when"),
+        ),
+        "requirement": _table(
+            "A requirement with the reason given when it is not met.",
+            {
+                "when": _ref("condition", "What must hold for the rule to be judged."),
+                "reason": _string("Why the rule cannot be judged otherwise (a sentence)."),
+            },
+            ("when",),
+        ),
+        "severity_if": _table(
+            "A severity for the evidence that meets a condition.",
+            {
+                "when": _ref("condition", "The condition on the evidence."),
+                "severity": _ref("severity", "The severity the evidence then has."),
+            },
+            ("when", "severity"),
+        ),
+        "actions_if": _table(
+            "Actions for the evidence that meets a condition.",
+            {
+                "when": _ref("condition", "The condition on the evidence."),
+                "actions": _strings("The ids of the actions then recommended.") | {"minItems": 1},
+            },
+            ("when", "actions"),
+        ),
+        "action": _table(
+            "[[actions]]: one realignment action.",
+            {
+                "id": _ref("rule_id", "The action's id (e.g. ACT-01), unique in the catalog."),
+                "title": _string("What to do, in a line."),
+                "description": _string("How to do it."),
+                "effort": {"enum": list(EFFORTS), "description": "Small, medium or large."},
+                "impact_days": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Days until the next assessment should see its effect.",
+                },
+                "owner": _string("Who carries it out."),
+                "root_causes": _strings(
+                    "The root causes it addresses.", {"enum": list(ROOT_CAUSES)}
+                ),
+                "phase": {
+                    "enum": list(PHASES),
+                    "description": "When in the realignment it belongs.",
+                },
+                "done_when": _string("How to tell it is done."),
+                "sources": _strings("The sources it draws on."),
+            },
+            ("id", "title"),
+        ),
+        "scoring": _table(
+            "[scoring]: how findings become scores, lights, trends and a plan (one file "
+            "per catalog). Every key restates a default of the standard model.",
+            {
+                "catalog_version": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The catalog's version; only history scored with the "
+                    "same version forms a trend.",
+                },
+                "factors": _table(
+                    "The share of the remaining health a finding of each severity removes.",
+                    {
+                        severity: _unit(f"For a {severity} finding.")
+                        | {"default": model.factors[severity]}
+                        for severity in SEVERITIES
+                    },
+                    (),
+                ),
+                "bands": _table(
+                    "Where the lights start: a score at or above green is green, at or "
+                    "above amber is amber, below it red. amber must be below green.",
+                    {
+                        "green": _unit("The lowest green score.", 100) | {"default": model.green},
+                        "amber": _unit("The lowest amber score.", 100) | {"default": model.amber},
+                    },
+                    (),
+                ),
+                "weights": {
+                    "type": "object",
+                    "description": "Each area's weight in the overall score, by area; "
+                    "merged with the standard weights, the sum must be 1.",
+                    "properties": {
+                        area: _unit(f"The weight of {area}.") | {"default": weight}
+                        for area, weight in model.weights.items()
+                    },
+                    "additionalProperties": _unit("The weight of another area."),
+                },
+                "trend": _table(
+                    "When successive scores form a trend.",
+                    {
+                        "run": {
+                            "type": "integer",
+                            "minimum": 2,
+                            "maximum": 100,
+                            "description": "Points in a strictly monotone run that make a "
+                            "drift or an improvement.",
+                            "default": model.run,
+                        },
+                        "run_total": _unit("The total change such a run needs.", 100)
+                        | {"default": model.run_total},
+                        "step": _unit(
+                            "A single change at least this large is a trend on its own.", 100
+                        )
+                        | {"default": model.step},
+                    },
+                    (),
+                ),
+                "low_confidence": _unit(
+                    "Below this share of rules evaluated, an assessment has low confidence."
+                )
+                | {"default": model.low_confidence},
+                "plan_size": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 1000,
+                    "description": "How many ranked actions form the plan; the rest is backlog.",
+                    "default": model.plan_size,
+                },
+            },
+            (),
         ),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,9 @@ PHASES = ("diagnose", "structure", "operate")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _DURATION = re.compile(r"(\d+)([dw])")
+_VERSION = re.compile(r"\d+(\.\d+)*([a-z0-9.+-]*)")
+#: the names ``emit`` may give a derived fact
+_FACT_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 
 Path_ = tuple[str | int, ...]
 
@@ -702,7 +705,7 @@ class _Reader:
             table, "emit", path, dict, "a table of derived fact names to expressions", default={}
         )
         for name, expr in emit_table.items():
-            if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*", name):
+            if not _FACT_NAME.fullmatch(name):
                 self.problem(
                     (*path, "emit", name),
                     f"{name!r} is not a dotted fact name",
@@ -979,7 +982,8 @@ def coerce_param(kind: str, value: Any) -> tuple[Any, str | None]:
             return int(m.group(1)) * (7 if m.group(2) == "w" else 1), None
         return None, "a duration such as '30d', '2w' or a number of days"
     if kind == "date":
-        if isinstance(value, date):
+        # A TOML date-time is a datetime, which is a date subclass; it is not a date.
+        if isinstance(value, date) and not isinstance(value, datetime):
             return value, None
         if isinstance(value, str):
             try:
@@ -1013,7 +1017,7 @@ def _check_name(value: str) -> str | None:
 
 
 def _check_version(value: str) -> str | None:
-    return None if re.fullmatch(r"\d+(\.\d+)*([a-z0-9.+-]*)", value) else "a version such as 1.0.0"
+    return None if _VERSION.fullmatch(value) else "a version such as 1.0.0"
 
 
 _CLAUSE = re.compile(r"\s*(>=|<=|==|!=|>|<|~=)\s*(\d+(?:\.\d+)*)\s*")
