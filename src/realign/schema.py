@@ -815,8 +815,8 @@ def _param_defaults() -> dict[str, dict[str, Any]]:
         "duration": {
             "description": "A number of days, or a string such as '30d' or '2w' (weeks).",
             "anyOf": [
-                {"type": "integer"},
-                {"type": "string", "pattern": _whole(rf"\s*(?:{reader._DURATION.pattern})\s*")},
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": _whole(reader._DURATION.pattern)},
             ],
         },
         "date": {

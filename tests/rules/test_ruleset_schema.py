@@ -554,7 +554,7 @@ def _week_date(day: date) -> str:
 _DEFAULTS: dict[str, st.SearchStrategy[Any]] = {
     "number": st.integers(-50, 50) | st.floats(-50, 50),
     "integer": st.integers(-50, 50),
-    "duration": st.integers(-50, 50) | st.from_regex(r"[ \t]?[0-7][dw][ \t]?", fullmatch=True),
+    "duration": st.integers(0, 50) | st.from_regex(r"[0-7][0-9]?[dw]", fullmatch=True),
     "date": st.dates()
     | st.dates().map(date.isoformat)
     | st.dates().map(lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}")

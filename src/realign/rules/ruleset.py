@@ -21,7 +21,7 @@ from ..errors import Problem, closest
 from ..loading._positions import SourceMap, toml_source_map
 from ..loading.builtin_loaders import toml_problem
 from ..scoring.model import ScoringModel, read_scoring
-from .types import SEVERITIES
+from .types import NAME, SEVERITIES
 
 __all__ = [
     "AREAS",
@@ -48,9 +48,10 @@ EFFORTS = ("S", "M", "L")
 ROOT_CAUSES = ("C", "M", "I", "G", "W")
 PHASES = ("diagnose", "structure", "operate")
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
-_NAME = re.compile(r"[a-z_][a-z0-9_]*")
-_DURATION = re.compile(r"(\d+)([dw])")
-_VERSION = re.compile(r"\d+(\.\d+)*([a-z0-9.+-]*)")
+_NAME = NAME
+# [0-9], not \d: \d also matches other scripts' digits, which no editor's schema accepts.
+_DURATION = re.compile(r"([0-9]+)([dw])")
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*([a-z0-9.+-]*)")
 #: the names ``emit`` may give a derived fact
 _FACT_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 
@@ -972,13 +973,16 @@ def coerce_param(kind: str, value: Any) -> tuple[Any, str | None]:
             "string": "a string",
         }[kind]
     if kind == "number":
-        return (value, None) if isinstance(value, int | float) else (None, "a number")
+        # NaN compares false with everything, so it would pass any min and max.
+        if isinstance(value, int | float) and value == value:
+            return value, None
+        return None, "a number"
     if kind == "integer":
         return (value, None) if isinstance(value, int) else (None, "a whole number")
     if kind == "duration":
         if isinstance(value, int):
-            return value, None
-        if isinstance(value, str) and (m := _DURATION.fullmatch(value.strip())):
+            return (value, None) if value >= 0 else (None, "a duration of 0 days or more")
+        if isinstance(value, str) and (m := _DURATION.fullmatch(value)):
             return int(m.group(1)) * (7 if m.group(2) == "w" else 1), None
         return None, "a duration such as '30d', '2w' or a number of days"
     if kind == "date":
@@ -1020,7 +1024,7 @@ def _check_version(value: str) -> str | None:
     return None if _VERSION.fullmatch(value) else "a version such as 1.0.0"
 
 
-_CLAUSE = re.compile(r"\s*(>=|<=|==|!=|>|<|~=)\s*(\d+(?:\.\d+)*)\s*")
+_CLAUSE = re.compile(r"\s*(>=|<=|==|!=|>|<|~=)\s*([0-9]+(?:\.[0-9]+)*)\s*")
 
 
 def _check_range(value: str) -> str | None:
@@ -1034,7 +1038,7 @@ def version_in_range(version: str, spec: str) -> bool:
     """Whether *version* satisfies every clause of *spec* (``>=0.1,<1``)."""
 
     def key(text: str) -> tuple[int, ...]:
-        parts = [int(p) for p in re.findall(r"\d+", text.split("+")[0])[:4]]
+        parts = [int(p) for p in re.findall(r"[0-9]+", text.split("+")[0])[:4]]
         return tuple(parts + [0] * (4 - len(parts)))
 
     current = key(version)

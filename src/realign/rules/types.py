@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from ..model import Partnership
 
 __all__ = [
     "ANY",
+    "NAME",
     "BOOL",
     "DATE",
     "ENTRY",
@@ -55,6 +57,8 @@ class Type:
 
 #: Severity levels, least to most severe (DOMAIN §0.4).
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+#: a name rule sets give: areas, params, bindings
+NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 ANY = Type("any")
 NUMBER = Type("number")

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from ..errors import closest
-from ..rules.types import SEVERITIES
+from ..rules.types import NAME, SEVERITIES
 
 __all__ = ["SCORING_KEYS", "ScoringModel", "read_scoring"]
 
@@ -199,6 +199,16 @@ def _numbers(
     out: dict[str, float] = {}
     ok = True
     for name, number in value.items():
+        if open_keys and name not in names and not NAME.fullmatch(name):
+            problem(
+                ("scoring", key, name),
+                f"{key} key {name!r} is not an area name",
+                "value",
+                expected="lower-case letters, digits and '_', starting with a letter or '_'",
+                found=repr(name),
+            )
+            ok = False
+            continue
         if name not in names and not open_keys:
             guess = closest(name, names)
             problem(
