@@ -212,16 +212,14 @@ def test_a_plugin_rule_lists_the_derived_facts_of_its_matched_objective() -> Non
 
 # -- defects ------------------------------------------------------------------------------
 
-NESTED = "derived facts read through a comprehension variable (not a rule binding) are not listed"
+NESTED = "derived facts read through a comprehension variable"
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NESTED}: median(d.latency_days for d in decisions)")
 def test_a_derived_fact_read_in_a_comprehension_is_listed(engine: Engine, facts: FactSet) -> None:
     count = len(facts.partnership.decisions)
     assert _read(engine, "PV-MEDIAN") == _each(facts, "decisions[{}].latency_days", count)
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NESTED}: exists d in decisions where d.latency_days")
 def test_a_derived_fact_read_by_exists_is_listed(engine: Engine, facts: FactSet) -> None:
     # exists stops at the first record that holds; it read at least that one.
     read = _read(engine, "PV-EXISTS")
@@ -231,44 +229,24 @@ def test_a_derived_fact_read_by_exists_is_listed(engine: Engine, facts: FactSet)
     )
 
 
-@pytest.mark.xfail(strict=True, reason=f"{NESTED}: count(x in decisions where not x.open)")
 def test_a_comprehension_beside_a_binding_lists_both(engine: Engine, facts: FactSet) -> None:
     read = _read(engine, "PV-COUNT")
     count = len(facts.partnership.decisions)
     assert set(_each(facts, "decisions[{}].open", count)) <= set(read)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a derived fact named with an index, decisions[0].latency_days, is not listed: "
-    "the dotted-name pattern skips names after ']'",
-)
 def test_a_derived_fact_at_an_index_is_listed(engine: Engine) -> None:
     assert _read(engine, "PV-INDEX") == ["decisions[0].latency_days"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a binding over a derived fact (for = { g = 'entries(culture.gaps)' }) is not "
-    "listed: only conditions are scanned, not the binding's collection",
-)
 def test_a_binding_over_a_derived_fact_lists_it(engine: Engine) -> None:
     assert _read(engine, "PV-ENTRIES") == ["culture.gaps"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a fact path inside a string literal is listed as a derived fact the rule read",
-)
 def test_a_fact_path_in_a_string_is_not_a_fact_read(engine: Engine) -> None:
     assert _read(engine, "PV-STRING") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the derived facts a severity_if read to set the finding's severity are not "
-    "listed: only requires and when are scanned",
-)
 def test_a_severity_if_that_set_the_severity_lists_its_derived_fact(engine: Engine) -> None:
     explanation = engine.explain("PV-SEVERITY", HEALTHY)
     assert [e.severity for e in explanation.evidence] == ["high"]

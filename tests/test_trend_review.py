@@ -450,11 +450,6 @@ def _without_culture(period: str, as_of: date, history: list[Any] | None) -> Fac
     return _source(doc, f"{period}.json")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trend classifies a partial overall (a weighted area unknown) against whole "
-    "overalls; assess gives it no trend, and docs/trend.md says they agree",
-)
 def test_a_partial_overall_has_the_trend_realign_assess_gives_it(two_areas: Engine) -> None:
     version = two_areas.catalog.scoring.catalog_version
     history = [
@@ -474,11 +469,6 @@ def test_a_partial_overall_has_the_trend_realign_assess_gives_it(two_areas: Engi
     assert result.latest.overall.trend == assessment.overall.trend
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trend raises a deteriorating alert on the overall when an area only became "
-    "unknown: the overall then averages fewer areas, and the drop is a data gap",
-)
 def test_an_area_going_unknown_raises_no_overall_alert(two_areas: Engine) -> None:
     full = _healthy_at("2025-Q2", date(2025, 6, 30))
     # Governance stays as it is (high finding: no escalation path); culture goes unknown.
@@ -587,11 +577,6 @@ def test_a_twenty_period_history_renders_every_period(engine: Engine) -> None:
     json.loads(result.to_json())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at 80 columns with 8 periods the text report's table cuts every period "
-    "label to '2023-…' (and area names), so no column says which quarter it is",
-)
 def test_the_text_report_names_every_period_at_80_columns(engine: Engine) -> None:
     result = _long_history(engine, 7)
     out = io.StringIO()
@@ -603,10 +588,6 @@ def test_the_text_report_names_every_period_at_80_columns(engine: Engine) -> Non
     assert "…" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the CLI's text report at COLUMNS=80 with 8 periods cuts the period labels",
-)
 def test_the_cli_text_report_names_every_period_at_80_columns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -621,11 +602,6 @@ def test_the_cli_text_report_names_every_period_at_80_columns(
         assert period in text, period
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Markdown report writes an unknown score as 'unknown unknown' "
-    "(the score and the light side by side)",
-)
 def test_markdown_says_unknown_once_per_cell(two_areas: Engine) -> None:
     result = two_areas.trend([_without_culture("2025-Q2", date(2025, 6, 30), None)])
     assert result.latest.areas["culture"].score is None

@@ -51,6 +51,8 @@ class ScorePoint:
     score: float | None
     light: str
     trend: str | None
+    #: false for an overall that averages fewer areas than a whole one: no trend then
+    comparable: bool = attrs.field(default=True, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"score": self.score, "light": self.light, "trend": self.trend}
@@ -215,6 +217,13 @@ def build_trend(
             source, entry = recorded[period]
             points.append(_history_point(period, source, entry, areas, model))
     points = _with_trends(points, areas, model)
+    for point in points:
+        if not point.overall.comparable and point.overall.score is not None:
+            unknown = [n for n in areas if point.areas[n].score is None and n in model.weights]
+            diagnostics.append(
+                f"{point.period}: the overall averages fewer areas than a whole one "
+                f"({', '.join(unknown)} unknown), so it is not compared with other periods"
+            )
     points = _with_changes(points, {_header(a).period: a for a, _ in ordered})
     first = ordered[-1][0].facts.partnership
     if len(points) < 2:
@@ -313,6 +322,8 @@ def _area_names(ordered: Sequence[tuple[Assessment, str]], model: ScoringModel) 
 def _assessed_point(assessment: Assessment, source: str, areas: Sequence[str]) -> TrendPoint:
     header = _header(assessment)
     overall = assessment.overall
+    # As scoring has it: without every weighted area, the overall is a mean of fewer areas.
+    partial = any(a.score is None and a.weight > 0 for a in assessment.areas.values())
     return TrendPoint(
         period=header.period,
         kind="assessed",
@@ -322,6 +333,7 @@ def _assessed_point(assessment: Assessment, source: str, areas: Sequence[str]) -
             score=overall.score if overall is not None else None,
             light=overall.light if overall is not None else "unknown",
             trend=None,
+            comparable=not partial,
         ),
         areas={
             name: ScorePoint(
@@ -362,7 +374,7 @@ def _with_trends(
     known: dict[str, list[float]] = {name: [] for name in ("overall", *areas)}
 
     def classified(name: str, point: ScorePoint) -> ScorePoint:
-        if point.score is None:
+        if point.score is None or not point.comparable:
             return point
         known[name].append(point.score)
         return attrs.evolve(point, trend=trend(known[name], model))

@@ -49,6 +49,4 @@ def test_every_deferring_reason_in_the_catalog_names_its_rule(engine: Engine) ->
             for require in rule.get("requires", []):
                 reason = require.get("reason", "")
                 if " reports " in reason:
-                    assert "(see " in reason, (
-                        f"{path.name} {rule['id']}: {reason!r}"
-                    )
+                    assert "(see " in reason, f"{path.name} {rule['id']}: {reason!r}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +10,9 @@ import attrs
 
 from ..assessment import Evidence
 from ..enrich.factset import FactSet
+from ..rules import ir
 from ..rules.values import is_unknown
-from .evaluate import Context, evaluate_cond
+from .evaluate import Context, evaluate_cond, evaluate_term
 from .outcome import bind, python_outcome, requirements
 from .reading import Check, Located, Trace, plain
 
@@ -173,40 +173,24 @@ def explain_rule(engine: Engine, rule_id: str, facts: FactSet) -> RuleExplanatio
     )
 
 
-#: a dotted name in a condition: a fact path, or a binding's field such as ``d.latency_days``
-_DOTTED = re.compile(r"(?<![\w.\]])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)")
-
-
 def _derived_read(
     rule: Any, ctx: Context, evidence: tuple[Evidence, ...]
 ) -> tuple[DerivedUse, ...]:
-    """The derived facts the matches read: a name in a condition, at each bound record."""
+    """The derived facts the rule's matches read, found by walking its conditions' IR.
+
+    A binding stands for the records it matched; a comprehension variable for every
+    item of its collection. Requirements, conditions, ``severity_if`` conditions and
+    the bindings' own collections all count: each was evaluated to decide the finding.
+    """
     derived = ctx.facts.derived
-    # Where each binding's matched records live, e.g. d -> decisions[2].
-    at: dict[str, set[str]] = {}
-    bound = bind(rule, ctx)
-    if bound.unknown is None:
-        for name, items in zip(bound.names, bound.items, strict=True):
-            for item in evidence:
-                if name not in item.bindings:
-                    continue
-                at.setdefault(name, set()).update(
-                    item_.path
-                    for item_ in items
-                    if isinstance(item_, Located) and plain(item_) == item.bindings[name]
-                )
     names: set[str] = set()
-    for condition in rule.conditions:
-        for dotted in _DOTTED.findall(condition.text):
-            head, _, rest = dotted.partition(".")
-            candidates = [f"{path}.{rest}" for path in at.get(head, ())] or [dotted]
-            for candidate in candidates:
-                # The longest leading part that is a derived fact: a.b.c may read a.b.
-                parts = candidate.split(".")
-                for end in range(len(parts), 1, -1):
-                    if ".".join(parts[:end]) in derived:
-                        names.add(".".join(parts[:end]))
-                        break
+    terms: list[ir.Term] = [term for _, term in rule.bindings]
+    terms += list(rule.conditions)
+    terms += [cond for cond, _ in rule.severity_if]
+    for env in _matched_envs(rule, ctx, evidence):
+        at = {name: {item.path} for name, item in env.items() if isinstance(item, Located)}
+        for term in terms:
+            _read(term, at, env, ctx, derived, names)
     return tuple(
         DerivedUse(
             fact=name,
@@ -216,6 +200,74 @@ def _derived_read(
         )
         for name in sorted(names)
     )
+
+
+def _matched_envs(rule: Any, ctx: Context, evidence: tuple[Evidence, ...]) -> list[dict[str, Any]]:
+    """The binding environments of the evidence: each binding's matched record, located."""
+    bound = bind(rule, ctx)
+    if not bound.names:
+        return [{}]
+    if bound.unknown is not None:
+        return []
+    envs = []
+    for item in evidence:
+        env: dict[str, Any] = {}
+        for name, items in zip(bound.names, bound.items, strict=True):
+            for candidate in items:
+                if plain(candidate) == item.bindings.get(name):
+                    env[name] = candidate
+                    break
+        envs.append(env)
+    return envs
+
+
+def _read(
+    node: ir.Term,
+    at: dict[str, set[str]],
+    env: dict[str, Any],
+    ctx: Context,
+    derived: Any,
+    found: set[str],
+) -> set[str]:
+    """The fact paths *node* denotes, if it is a path; derived ones read go into *found*."""
+    paths: set[str] = set()
+    match node:
+        case ir.Root(name=name):
+            paths = {name}
+        case ir.Var(name=name):
+            paths = set(at.get(name, ()))
+        case ir.Get(obj=obj, name=name):
+            paths = {f"{p}.{name}" for p in _read(obj, at, env, ctx, derived, found)}
+        case ir.At(obj=obj, key=ir.Const(value=key)):
+            inner = _read(obj, at, env, ctx, derived, found)
+            paths = {f"{p}[{key}]" if isinstance(key, int) else f"{p}.{key}" for p in inner}
+        case ir.Aggregate(var=var, source=source, where=where, value=value):
+            _read(source, at, env, ctx, derived, found)
+            for item in _items(source, env, ctx):
+                inner_at = {**at, var: {item.path}} if isinstance(item, Located) else at
+                inner_env = {**env, var: item}
+                for part in (where, value):
+                    if part is not None:
+                        _read(part, inner_at, inner_env, ctx, derived, found)
+            return set()
+        case _:
+            for child in ir.children(node):
+                _read(child, at, env, ctx, derived, found)
+            return set()
+    found.update(path for path in paths if path in derived)
+    return paths
+
+
+def _items(source: ir.Term, env: dict[str, Any], ctx: Context) -> list[Any]:
+    """The items a comprehension ranges over, located where the facts hold them."""
+    if not ir.free_vars(source) <= env.keys():
+        return []
+    collection = evaluate_term(source, ctx, env)
+    if isinstance(collection, Located) and isinstance(collection.value, list | tuple):
+        return [Located(item, f"{collection.path}[{i}]") for i, item in enumerate(collection.value)]
+    if isinstance(collection, list | tuple):
+        return list(collection)
+    return []
 
 
 def _fired(assessment: Any) -> dict[str, Any]:
