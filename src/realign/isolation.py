@@ -53,6 +53,8 @@ class PluginManager(pluggy.PluginManager):
         self.strict = strict
         #: every failure so far, in the order they happened, each once
         self.failures: list[PluginFailure] = []
+        #: how ``get_plugin_manager`` made it, for worker processes; None otherwise
+        self.recipe: Any = None
 
 
 def plugin_failed(

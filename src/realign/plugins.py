@@ -17,6 +17,7 @@ import attrs
 import pluggy
 
 from . import hookspecs
+from .engine_spec import PluginRecipe
 from .errors import RealignError, closest
 from .isolation import PluginManager, plugin_failed
 
@@ -159,6 +160,7 @@ def get_plugin_manager(
         PluginError: with *strict*, an installed plugin fails to import or is not
             a valid plugin.
     """
+    extra = tuple(extra)
     pm = PluginManager(strict=strict)
     pm.add_hookspecs(hookspecs)
     selection = PluginSelection.from_environment(
@@ -187,6 +189,14 @@ def get_plugin_manager(
         if not pm.is_registered(extra_plugin):
             pm.register(extra_plugin)
     _drop_unknown_hooks(pm)
+    # What a worker process needs to make the same manager, environment resolved.
+    pm.recipe = PluginRecipe.of(
+        load_entrypoints=load_entrypoints,
+        only=selection.only,
+        disabled=selection.disabled,
+        extra=extra,
+        strict=strict,
+    )
     return pm
 
 

@@ -31,6 +31,7 @@ from ..assessment import (
     new_finding,
     severity_rank,
 )
+from ..engine_spec import EngineSpec
 from ..enrich import enrich
 from ..enrich.factset import DerivedFact, FactSet
 from ..errors import FactError, Problem, RealignError, closest
@@ -205,6 +206,17 @@ class Engine:
             raise ValueError(msg)
         self.plugin_manager = plugin_manager if plugin_manager is not None else get_plugin_manager()
         self.backend: Backend = backend
+        rulesets = list(rulesets)
+        #: how to build this engine again in another process (see :meth:`EngineSpec.build`)
+        self.spec = EngineSpec.of(
+            rulesets=rulesets,
+            default_rules=False,
+            params=params,
+            backend=backend,
+            select=select,
+            ignore=ignore,
+            plugins=getattr(self.plugin_manager, "recipe", None),
+        )
         files = [r if isinstance(r, RuleSetFile) else load_ruleset_file(r) for r in rulesets]
         self.catalog: Catalog = compile_catalog(
             files,
@@ -273,7 +285,8 @@ class Engine:
     ) -> Engine:
         """The rule sets every installed plugin provides (the standard catalog among them)."""
         pm = plugin_manager if plugin_manager is not None else get_plugin_manager()
-        return cls(
+        extra = list(extra)
+        engine = cls(
             [*ruleset_paths_of(pm), *action_catalogs_of(pm), *extra],
             plugin_manager=pm,
             params=params,
@@ -281,6 +294,11 @@ class Engine:
             select=select,
             ignore=ignore,
         )
+        # A worker builds it the same way: its own installed rule sets, then these.
+        engine.spec = attrs.evolve(
+            engine.spec, rulesets=EngineSpec.of(rulesets=extra).rulesets, default_rules=True
+        )
+        return engine
 
     def _compile_matcher(self) -> None:
         from .durable import DurableMatcher

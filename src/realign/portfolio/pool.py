@@ -1,0 +1,225 @@
+"""Assess many partnerships: in this process, or on every core with worker processes.
+
+Each worker process builds its engine once, from an :class:`EngineSpec`, and
+assesses chunks of sources with it. Workers are replaced after a number of
+partnerships, because durable_rules never frees what a ruleset allocates
+(DURABLE_RULES.md P10). Only a bounded window of chunks is in flight, so memory
+stays flat however many sources there are. A worker that dies (a crash inside
+the matcher) costs its chunk a retry, one source at a time in a new pool; a
+source that kills a worker on its own becomes an error record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from ..engine import Engine
+from ..engine_spec import EngineSpec
+from ..loading import FactSource
+from ..plugins import get_plugin_manager
+from .records import PortfolioRecord, assess_one
+
+__all__ = ["assess_many", "default_jobs"]
+
+#: chunks in flight per worker: enough to keep every worker busy, few enough to bound memory
+_WINDOW_PER_JOB = 4
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def assess_many(
+    sources: Iterable[FactSource | str | Path],
+    *,
+    engine: Engine | EngineSpec | None = None,
+    jobs: int = 1,
+    ordered: bool = False,
+    chunk_size: int = 8,
+    recycle_after: int = 2000,
+    progress: Callable[[int], object] | None = None,
+) -> Iterator[PortfolioRecord]:
+    """Assess every source, yielding one :class:`PortfolioRecord` each, as they finish.
+
+    Args:
+        sources: fact sources or paths, consumed lazily (see
+            :func:`~realign.portfolio.portfolio_sources` for directories, globs and
+            JSON Lines).
+        engine: the engine, or how to build it; by default ``Engine.default()``.
+            With ``jobs > 1`` an engine is rebuilt in each worker from its
+            :attr:`~realign.engine.Engine.spec`, so its plugins must be installed
+            ones or importable modules.
+        jobs: worker processes; 1 assesses in this process.
+        ordered: yield in the order of *sources* (otherwise as they finish).
+        chunk_size: sources sent to a worker at a time.
+        recycle_after: partnerships a worker assesses before it is replaced.
+        progress: called with the number of sources each record covers (1).
+
+    A source that fails to load or assess becomes a record with ``problems``;
+    the run never stops for one partnership.
+    """
+    if jobs < 1:
+        msg = f"jobs must be 1 or more, not {jobs}"
+        raise ValueError(msg)
+    stream = (s if isinstance(s, FactSource) else FactSource.from_path(s) for s in sources)
+    if jobs == 1:
+        built = engine if isinstance(engine, Engine) else _spec(engine).build()
+        for source in stream:
+            record = assess_one(built, source)
+            if progress is not None:
+                progress(1)
+            yield record
+        return
+    spec = engine.spec if isinstance(engine, Engine) else _spec(engine)
+    spec.check_portable()
+    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size))
+    try:
+        yield from pool.run(stream, chunk_size, ordered, progress)
+    finally:
+        pool.close()
+
+
+def _spec(engine: EngineSpec | None) -> EngineSpec:
+    if engine is not None:
+        return engine
+    return EngineSpec.of(plugins=get_plugin_manager().recipe)
+
+
+# -- the worker side ------------------------------------------------------------------
+
+#: this worker process's engine, built once by _start_worker (one per process, by design)
+_WORKER_ENGINE: list[Engine] = []
+
+
+def _start_worker(spec: EngineSpec) -> None:
+    _WORKER_ENGINE[:] = [spec.build()]
+
+
+def _assess_chunk(sources: list[FactSource]) -> list[PortfolioRecord]:
+    engine = _WORKER_ENGINE[0]
+    return [assess_one(engine, source) for source in sources]
+
+
+# -- the parent side ------------------------------------------------------------------
+
+
+def _context() -> Any:
+    # Workers are replaced after a number of tasks, which "fork" cannot do; a fork
+    # server starts each new worker from a process that has imported realign already.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["realign.portfolio.pool"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class _Pool:
+    """A process pool that survives its workers dying."""
+
+    def __init__(self, spec: EngineSpec, jobs: int, tasks_per_worker: int) -> None:
+        self.spec = spec
+        self.jobs = jobs
+        self.tasks_per_worker = tasks_per_worker
+        self.executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=_context(),
+            initializer=_start_worker,
+            initargs=(self.spec,),
+            max_tasks_per_child=self.tasks_per_worker,
+        )
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def run(
+        self,
+        stream: Iterator[FactSource],
+        chunk_size: int,
+        ordered: bool,
+        progress: Callable[[int], object] | None,
+    ) -> Iterator[PortfolioRecord]:
+        chunks = _chunks(stream, chunk_size)
+        pending: deque[tuple[Future[list[PortfolioRecord]], list[FactSource]]] = deque()
+        window = self.jobs * _WINDOW_PER_JOB
+
+        def refill() -> None:
+            while len(pending) < window and (chunk := next(chunks, None)) is not None:
+                try:
+                    future = self.executor.submit(_assess_chunk, chunk)
+                except BrokenProcessPool:  # a worker died since the last submission
+                    self._working()
+                    future = self.executor.submit(_assess_chunk, chunk)
+                pending.append((future, chunk))
+
+        refill()
+        while pending:
+            if ordered:
+                future, chunk = pending.popleft()
+                wait([future])
+            else:
+                done, _ = wait([f for f, _ in pending], return_when=FIRST_COMPLETED)
+                index = next(i for i, (f, _) in enumerate(pending) if f in done)
+                future, chunk = pending[index]
+                del pending[index]
+            try:
+                records = future.result()
+            except BrokenProcessPool:
+                records = self._one_by_one(chunk)
+            for record in records:
+                if progress is not None:
+                    progress(1)
+                yield record
+            refill()
+
+    def _one_by_one(self, chunk: list[FactSource]) -> list[PortfolioRecord]:
+        """A chunk whose worker died, tried again a source at a time in a working pool.
+
+        Every chunk in flight fails when one worker dies, so most of them are
+        innocent; the source that kills a worker on its own gets an error record.
+        """
+        records = []
+        for source in chunk:
+            self._working()
+            try:
+                records.extend(self.executor.submit(_assess_chunk, [source]).result())
+            except BrokenProcessPool:
+                records.append(
+                    PortfolioRecord(
+                        source=source.name,
+                        problems=(
+                            f"{source.name}: error: the worker process died assessing it "
+                            "(a crash inside the matcher); it was not assessed",
+                        ),
+                    )
+                )
+        return records
+
+    def _working(self) -> None:
+        """Replace the executor if a worker's death broke it."""
+        probe = None
+        with contextlib.suppress(BrokenProcessPool):  # submit raises once it knows
+            probe = self.executor.submit(int)
+        if probe is None or isinstance(probe.exception(), BrokenProcessPool):
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._new_executor()
+
+
+def _chunks(stream: Iterator[FactSource], size: int) -> Iterator[list[FactSource]]:
+    while chunk := list(itertools.islice(stream, size)):
+        yield chunk

@@ -1,0 +1,134 @@
+"""One partnership's outcome in a portfolio run, and the row it becomes in an output file."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..errors import FactError, RealignError
+from ..loading import FactSource
+from ..rules.types import SEVERITIES
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+__all__ = ["ROW_SCHEMA", "PortfolioRecord", "assess_one", "row_columns"]
+
+#: the value of a row's ``schema`` field in JSON Lines output
+ROW_SCHEMA = "realign/portfolio-row@1"
+#: top-ranked actions a row lists (the plan's, in rank order)
+TOP_ACTIONS = 5
+
+
+@attrs.frozen(kw_only=True)
+class PortfolioRecord:
+    """A partnership assessed, or why it could not be.
+
+    ``document`` is the assessment's JSON document (``realign/assessment@1``);
+    ``problems`` are located messages (``file:line:col: error: ...``) when it failed.
+    """
+
+    source: str
+    #: the partnership's name (the assessment document carries only its id)
+    name: str | None = None
+    document: dict[str, Any] | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.document is not None
+
+    @property
+    def error(self) -> str | None:
+        return None if self.ok else "\n".join(self.problems)
+
+    def row(self, areas: Sequence[str]) -> dict[str, Any]:
+        """The flat row of an output file: one column per fact a portfolio compares."""
+        row: dict[str, Any] = dict.fromkeys(row_columns(areas))
+        row["source"] = self.source
+        row["status"] = "ok" if self.ok else "error"
+        if self.document is None:
+            row["error"] = self.error
+            row["finding_ids"] = []
+            row["top_actions"] = []
+            return row
+        doc = self.document
+        header = doc["assessment"]
+        overall = doc["overall"] or {}
+        row.update(
+            partnership_id=header["partnership_id"],
+            name=self.name,
+            assessment_id=header["id"],
+            period=header["period"],
+            as_of=header["as_of"],
+            overall=overall.get("score"),
+            overall_light=overall.get("light"),
+            overall_trend=overall.get("trend"),
+            coverage=(doc.get("coverage") or {}).get("ratio"),
+            findings=len(doc["findings"]),
+            finding_ids=[f["rule"] for f in doc["findings"]],
+            top_actions=[p["action"] for p in doc["plan"] if p["tier"] == "plan"][:TOP_ACTIONS],
+        )
+        for severity in SEVERITIES:
+            row[severity] = sum(f["severity"] == severity for f in doc["findings"])
+        for area in areas:
+            score = doc["areas"].get(area) or {}
+            row[f"{area}_score"] = score.get("score")
+            row[f"{area}_light"] = score.get("light")
+            row[f"{area}_trend"] = score.get("trend")
+        return row
+
+
+def row_columns(areas: Sequence[str]) -> list[str]:
+    """The columns of a portfolio row, in order, for a catalog with *areas*."""
+    return [
+        "source",
+        "status",
+        "partnership_id",
+        "name",
+        "assessment_id",
+        "period",
+        "as_of",
+        "overall",
+        "overall_light",
+        "overall_trend",
+        "coverage",
+        "findings",
+        *SEVERITIES[::-1],
+        *(f"{area}_{what}" for area in areas for what in ("score", "light", "trend")),
+        "finding_ids",
+        "top_actions",
+        "error",
+    ]
+
+
+def assess_one(engine: Engine, source: FactSource) -> PortfolioRecord:
+    """*source* assessed by *engine*; any failure becomes a record, never an exception.
+
+    A batch must finish whatever one partnership holds, so even an unexpected
+    error (a bug, or a plugin's) is caught here and recorded with its traceback's
+    last line.
+    """
+    try:
+        assessment = engine.assess(source)
+    except FactError as error:
+        return PortfolioRecord(source=source.name, problems=tuple(str(p) for p in error.problems))
+    except RealignError as error:
+        return PortfolioRecord(source=source.name, problems=(f"{source.name}: error: {error}",))
+    except Exception as error:  # recorded, so the batch goes on
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        return PortfolioRecord(
+            source=source.name,
+            problems=(
+                f"{source.name}: internal error: {error!r} "
+                f"(at {where.filename}:{where.lineno}); please report it",
+            ),
+        )
+    return PortfolioRecord(
+        source=source.name,
+        name=assessment.facts.partnership.partnership.name,
+        document=assessment.to_dict(),
+    )
