@@ -1,0 +1,184 @@
+"""assess_many: the same records in this process and on a pool; bad files become records."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from realign import Engine, FactSource
+from realign.portfolio import (
+    EngineSpec,
+    PathError,
+    PortfolioRecord,
+    SpecError,
+    assess_many,
+    check_paths,
+    portfolio_sources,
+)
+from realign.testing import engine_with
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _variant(doc: dict[str, Any], index: int) -> str:
+    out = json.loads(json.dumps(doc, default=str))
+    out["partnership"]["id"] = f"{out['partnership']['id']}-{index}"
+    out["assessment"]["partnership_id"] = out["partnership"]["id"]
+    out["assessment"]["id"] = f"A-{index}"
+    out["partnership"]["name"] = f"{out['partnership']['name']} #{index}"
+    return json.dumps(out)
+
+
+@pytest.fixture(scope="module")
+def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """24 partnerships from the two examples, in files and JSON Lines, and 3 broken files."""
+    folder = tmp_path_factory.mktemp("portfolio")
+    docs = [
+        tomllib.loads((ROOT / "examples" / f"{name}.toml").read_text(encoding="utf-8"))
+        for name in ("healthy", "case_study_before")
+    ]
+    (folder / "files").mkdir()
+    for i in range(16):
+        (folder / "files" / f"p{i:02d}.json").write_text(_variant(docs[i % 2], i))
+    lines = [_variant(docs[i % 2], i) for i in range(16, 24)]
+    (folder / "more.jsonl").write_text("\n".join(lines) + "\n\n")
+    (folder / "files" / "broken_syntax.toml").write_text("[assessment\n")
+    (folder / "files" / "broken_value.json").write_text(
+        _variant(docs[0], 99).replace('"stage": "execution"', '"stage": "exekution"')
+    )
+    (folder / "files" / "notes.txt").write_text("not a fact file")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return engine_with(backend="python")
+
+
+def _by_source(records: list[PortfolioRecord]) -> dict[str, PortfolioRecord]:
+    return {r.source: r for r in records}
+
+
+def test_sources_come_from_files_directories_globs_and_json_lines(portfolio: Path) -> None:
+    names = [s.name for s in portfolio_sources([portfolio])]
+    assert len(names) == 16 + 2 + 8
+    assert names == [s.name for s in portfolio_sources([portfolio])], "a stable order"
+    assert f"{portfolio / 'more.jsonl'}[line 3]" in names
+    assert not any(name.endswith("notes.txt") for name in names)
+    globbed = [s.name for s in portfolio_sources([str(portfolio / "files" / "p0*.json")])]
+    assert globbed == [str(portfolio / "files" / f"p0{i}.json") for i in range(10)]
+
+
+def test_paths_that_name_nothing_are_refused_before_a_run(portfolio: Path) -> None:
+    with pytest.raises(PathError, match=r"nope\.toml: no such file.*\*\.yaml: the pattern"):
+        check_paths([portfolio, portfolio / "nope.toml", str(portfolio / "*.yaml")])
+
+
+def test_every_source_gives_one_record_and_bad_ones_say_where(
+    portfolio: Path, engine: Engine
+) -> None:
+    records = list(assess_many(portfolio_sources([portfolio]), engine=engine))
+    assert len(records) == 26
+    failed = {Path(r.source).name: r for r in records if not r.ok}
+    assert sorted(failed) == ["broken_syntax.toml", "broken_value.json"]
+    assert (
+        failed["broken_syntax.toml"]
+        .problems[0]
+        .startswith(f"{portfolio / 'files' / 'broken_syntax.toml'}:1:")
+    )
+    assert "did you mean 'execution'" in failed["broken_value.json"].error  # type: ignore[operator]
+    ok = [r for r in records if r.ok]
+    assert all(
+        r.document is not None and r.document["schema"] == "realign/assessment@1" for r in ok
+    )
+    assert len({r.document["assessment"]["partnership_id"] for r in ok}) == 24  # type: ignore[index]
+
+
+def test_a_json_lines_problem_names_its_line(tmp_path: Path, engine: Engine) -> None:
+    (tmp_path / "batch.jsonl").write_text('{"assessment": 1}\nnot json\n')
+    records = list(assess_many(portfolio_sources([tmp_path / "batch.jsonl"]), engine=engine))
+    assert [r.ok for r in records] == [False, False]
+    assert records[1].problems[0].startswith(f"{tmp_path / 'batch.jsonl'}[line 2]:1:")
+
+
+def test_a_pool_gives_the_same_records_as_this_process(portfolio: Path, engine: Engine) -> None:
+    here = _by_source(list(assess_many(portfolio_sources([portfolio]), engine=engine)))
+    spec = EngineSpec.of(backend="python", plugins=engine.spec.plugins)
+    pooled = list(assess_many(portfolio_sources([portfolio]), engine=spec, jobs=2, chunk_size=3))
+    assert sorted(r.source for r in pooled) == sorted(here)
+    for record in pooled:
+        assert record == here[record.source], record.source
+
+
+def test_ordered_keeps_the_input_order(portfolio: Path, engine: Engine) -> None:
+    names = [s.name for s in portfolio_sources([portfolio])]
+    spec = EngineSpec.of(backend="python", plugins=engine.spec.plugins)
+    records = assess_many(
+        portfolio_sources([portfolio]), engine=spec, jobs=2, chunk_size=2, ordered=True
+    )
+    assert [r.source for r in records] == names
+
+
+def test_workers_are_replaced_and_the_records_do_not_change(
+    portfolio: Path, engine: Engine
+) -> None:
+    spec = EngineSpec.of(backend="durable_rules", plugins=engine.spec.plugins)
+    # A worker lasts two chunks of two partnerships, so six or more workers serve the run.
+    records = list(
+        assess_many(
+            portfolio_sources([portfolio]), engine=spec, jobs=2, chunk_size=2, recycle_after=4
+        )
+    )
+    here = _by_source(list(assess_many(portfolio_sources([portfolio]), engine=engine)))
+    assert len(records) == 26
+    for record in records:
+        assert record == here[record.source]
+
+
+def test_stopping_early_stops_the_workers(portfolio: Path, engine: Engine) -> None:
+    spec = EngineSpec.of(backend="python", plugins=engine.spec.plugins)
+    stream = assess_many(portfolio_sources([portfolio]), engine=spec, jobs=2, chunk_size=1)
+    first = next(stream)
+    stream.close()  # the pool shuts down here; nothing hangs
+    assert first.source
+
+
+def test_progress_counts_every_record(portfolio: Path, engine: Engine) -> None:
+    seen: list[int] = []
+    records = list(assess_many(portfolio_sources([portfolio]), engine=engine, progress=seen.append))
+    assert sum(seen) == len(records) == 26
+
+
+def test_an_engine_with_a_plugin_object_cannot_go_to_workers(portfolio: Path) -> None:
+    class Local:
+        """A plugin object defined in a function: it cannot be pickled."""
+
+    import realign
+
+    pm = realign.get_plugin_manager(load_entrypoints=False, extra=[Local()])
+    engine = Engine.default(plugin_manager=pm, backend="python")
+    with pytest.raises(SpecError, match="cannot be rebuilt in worker processes"):
+        list(assess_many(portfolio_sources([portfolio]), engine=engine, jobs=2))
+
+
+def test_an_unexpected_error_becomes_a_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = engine_with(backend="python")
+
+    def boom(source: Any) -> Any:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(engine, "assess", boom)
+    [record] = assess_many(
+        [FactSource.from_path(ROOT / "examples" / "healthy.toml")], engine=engine
+    )
+    assert not record.ok
+    assert "internal error: ZeroDivisionError('a bug')" in record.problems[0]
+
+
+def test_jobs_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="jobs must be 1 or more"):
+        list(assess_many([], jobs=0))
