@@ -5,9 +5,9 @@ Run: .venv/bin/python bench/assess.py [--n 100 1000 10000] [--backend durable_ru
      .venv/bin/python bench/assess.py --profile python [--profile-n 200]
 
 Workload: a pool of generated partnerships about the size of the examples
-(bench/_generate.py: the two golden examples, perturbed with a seeded
-random.Random), written once per format into a temporary directory (or
---out). A run of N assessments reads files i % pool, so when N exceeds the
+(realign.testing.generate.write_pool: the two golden examples, perturbed
+with a seeded random.Random), written once per format into a temporary
+directory (or --out). A run of N assessments reads files i % pool, so when N exceeds the
 pool it cycles; every file is still read from disk and parsed each time.
 
 Everything runs in this one process, one measurement after another, with one
@@ -50,10 +50,7 @@ import pluggy
 
 import realign
 from realign.engine.engine import Backend
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-# A sibling module of this script: bench/ is not a package.
-import _generate
+from realign.testing.generate import FORMATS, write_pool
 
 BACKENDS: tuple[Backend, ...] = ("durable_rules", "python")
 PHASES = ("load", "enrich", "match", "explain", "score", "other")
@@ -170,9 +167,7 @@ def _generate_pool(
     args: argparse.Namespace, directory: Path, pm: pluggy.PluginManager
 ) -> dict[str, list[Path]]:
     start = time.perf_counter()
-    pool = _generate.write_pool(
-        directory, args.pool, formats=args.format, seed=args.seed, plugin_manager=pm
-    )
+    pool = write_pool(directory, args.pool, formats=args.format, seed=args.seed, plugin_manager=pm)
     seconds = time.perf_counter() - start
     sizes = {
         fmt: sum(p.stat().st_size for p in paths) / len(paths) / 1024 for fmt, paths in pool.items()
@@ -217,7 +212,7 @@ def main() -> None:
         "--n", type=int, nargs="+", default=[100, 1_000, 10_000], help="assessments per run"
     )
     parser.add_argument("--backend", nargs="+", choices=BACKENDS, default=list(BACKENDS))
-    parser.add_argument("--format", nargs="+", choices=_generate.FORMATS, default=["toml"])
+    parser.add_argument("--format", nargs="+", choices=FORMATS, default=["toml"])
     parser.add_argument("--pool", type=int, default=200, help="distinct generated files, cycled")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first generated file")
     parser.add_argument("--out", help="write the generated files here (kept) instead of a temp dir")

@@ -271,6 +271,25 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--no-color", action="store_true", help="plain output without colour")
     rules.set_defaults(handler=cmd_rules)
 
+    generate = add_command(
+        "generate",
+        help="write N synthetic partnerships into DIR, for demos, load tests, benchmarks",
+    )
+    generate.add_argument("directory", metavar="DIR", help="where to write them (made if missing)")
+    generate.add_argument("--n", type=int, required=True, metavar="N", help="how many files")
+    generate.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="the same N and S give the same files"
+    )
+    generate.add_argument("--format", choices=("json", "toml"), default="json")
+    generate.add_argument(
+        "--kind",
+        choices=("realistic", "hypothesis"),
+        default="realistic",
+        help="perturbed examples (default), or random ones from the Hypothesis strategies",
+    )
+    generate.add_argument("--force", action="store_true", help="overwrite files of the same names")
+    generate.set_defaults(handler=cmd_generate)
+
     plugins = add_command(
         "plugins", help="list the plugins: where each comes from, its hooks and what it adds"
     )
@@ -684,6 +703,34 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         sys.stdout.write(to_json(plugins_document(plugins)))
     else:
         print_plugins(_console(args), plugins)
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    # Imported here: only this command needs the generator and its templates.
+    from .testing.generate import generate
+
+    if args.n < 0:
+        msg = f"--n takes a count of files, got {args.n}"
+        raise UsageError(msg)
+    try:
+        paths = generate(
+            args.directory,
+            args.n,
+            seed=args.seed,
+            format=args.format,
+            kind=args.kind,
+            overwrite=args.force,
+            plugin_manager=_plugin_manager(args),
+        )
+    except FileExistsError as error:
+        msg = f"not overwriting ({error}); use --force to replace them"
+        raise UsageError(msg) from None
+    span = f"{paths[0].name} to {paths[-1].name}" if paths else "no files"
+    sys.stdout.write(
+        f"wrote {len(paths)} {args.kind} partnership{'s' if len(paths) != 1 else ''} "
+        f"({args.format}, seed {args.seed}) into {args.directory}: {span}\n"
+    )
     return EXIT_OK
 
 

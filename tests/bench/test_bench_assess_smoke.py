@@ -1,4 +1,4 @@
-"""Smoke test of bench/_generate.py, the benchmark's partnership generator (no timing).
+"""Smoke test of the benchmark's partnership generator, realign.testing.generate (no timing).
 
 The benchmark is only as good as its workload: every generated file must be a
 valid fact file that the standard catalog can assess, the same seed must give
@@ -7,35 +7,18 @@ the same file, and the files must actually vary.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pluggy
 import pytest
 
 import realign
+from realign.testing import generate
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 COUNT = 5
-
-
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "realign_bench_generate", ROOT / "bench" / "_generate.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load_generator()
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +79,7 @@ def test_generated_files_differ_from_their_examples() -> None:
     for seed in range(COUNT):
         data = generate.partnership_data(seed)
         template = generate.TEMPLATES[seed % len(generate.TEMPLATES)]
-        with (generate.EXAMPLES / f"{template}.toml").open("rb") as handle:
+        with (ROOT / "examples" / f"{template}.toml").open("rb") as handle:
             original = tomllib.load(handle)
         assert data["partnership"]["id"] == original["partnership"]["id"]
         assert generate.to_json(data) != generate.to_json(original)

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib.util
 import json
 import pickle
-import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import attrs
@@ -35,6 +32,7 @@ from realign.loading._checks import _accepted, _Context, _dangling, _distinct, _
 from realign.loading._fast import _Dates, _Generator, _Refused, _slots, fast_partnership
 from realign.loading.dump import dump_partnership, jsonable, to_data
 from realign.model import HealthCheck, Meeting, Partnership, scales
+from realign.testing import generate
 from realign.testing.strategies import partnerships
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,21 +102,9 @@ def _read(source: FactSource, pm: pluggy.PluginManager) -> RawFacts:
 # --- valid files take the fast path ----------------------------------------------------------
 
 
-def _load_generator() -> ModuleType:
-    name = "realign_bench_generate_for_fast_structuring"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "_generate.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def pool(pm: pluggy.PluginManager) -> list[FactSource]:
     """The benchmark's generated partnerships, as JSON and as TOML."""
-    generate = _load_generator()
     sources = []
     for seed in range(POOL_SIZE):
         text = generate.to_json(generate.partnership_data(seed))

@@ -1,17 +1,27 @@
-"""Deterministic synthetic partnerships for the benchmarks: the two examples, perturbed.
+"""Synthetic portfolios: many valid, varied partnerships in fact format v1.
 
-``partnership_data(seed)`` starts from one of the golden examples (read with
-tomllib) and returns a varied but valid fact file as plain data: the whole
-file moved by whole quarters, event dates redrawn within their windows,
-scores, priorities, KPI actuals, pulse items and escalation categories
-varied, records dropped and added, optional values left unstated, and
-sometimes a declared data gap (with its facts removed, as the format
-requires). Every choice comes from one ``random.Random(seed)``, so a seed
-always gives the same file.
+Demos, load tests and benchmarks need many fact files that look like real
+ones. :func:`generate` writes them into a directory, one file at a time, and
+the same arguments always give byte-identical files. There are two kinds:
 
-``write_pool`` writes such files to a directory as JSON and/or TOML and, by
-default, loads each one back so that a generator bug shows up as a
-``FactError`` at generation time rather than as a skewed benchmark.
+* ``realistic`` (the default): the two golden examples, shipped with the
+  package under ``templates/``, perturbed by one ``random.Random`` per file:
+  the whole file moved by whole quarters, event dates redrawn within their
+  windows, scores, priorities, KPI actuals, pulse items and escalation
+  categories varied, records dropped and added, optional values left
+  unstated, and sometimes a declared data gap (with its facts removed, as the
+  format requires). Rules fire on these in realistic proportions. A member of
+  a portfolio also gets partners, a name and an id of its own, a period in the
+  last four quarters up to :data:`LATEST_PERIOD`, and often a History whose
+  scores drift down, climb or hold level, so a portfolio shows trends.
+* ``hypothesis``: partnerships drawn from
+  :func:`realign.testing.strategies.partnerships`, semantically random and
+  full of edge cases (Unicode, extreme numbers, empty collections). It needs
+  the ``hypothesis`` package; nothing here imports it until it is asked for.
+
+:func:`partnership_data` is one realistic file as plain data, and
+:func:`write_pool` the benchmark's workload (bench/assess.py): the same
+partnerships as JSON and TOML, seed after seed, without the portfolio changes.
 """
 
 from __future__ import annotations
@@ -19,24 +29,52 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
+import hashlib
 import json
 import random
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import attrs
 import pluggy
 
-import realign
-from realign.loading.dump import dump_partnership, jsonable
+from ..errors import RealignError
+from ..loading import FactSource, load_partnership
+from ..loading.dump import dump_partnership, jsonable
+from ..model import Partnership
+from ..model.scales import Identifier
+from ..plugins import get_plugin_manager
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+__all__ = [
+    "FORMATS",
+    "KINDS",
+    "LATEST_PERIOD",
+    "TEMPLATES",
+    "MissingDependencyError",
+    "file_names",
+    "generate",
+    "partnership_data",
+    "template_text",
+    "to_json",
+    "write_pool",
+]
+
+Format = Literal["json", "toml"]
+Kind = Literal["realistic", "hypothesis"]
+
+#: the golden examples every realistic file starts from, shipped in ``templates/``
 TEMPLATES = ("healthy", "case_study_before")
-FORMATS = ("toml", "json")
+FORMATS: tuple[Format, ...] = ("toml", "json")
+KINDS: tuple[Kind, ...] = ("realistic", "hypothesis")
+#: the latest quarter a portfolio member is assessed in; fixed, so output never depends on today
+LATEST_PERIOD = "2025-Q2"
+#: how many quarters, up to the latest, a portfolio's assessments spread over
+PORTFOLIO_QUARTERS = 4
 
 _PERIOD = re.compile(r"([0-9]{4})-Q([1-4])")
 _ESCALATION_CATEGORIES = (
@@ -69,24 +107,186 @@ _INTEGRATION_TYPES = ("team_building", "joint_training", "employee_exchange", "s
 _AGREEMENT_TOPICS = ("decision_speed", "risk_thresholds", "feedback", "scheduling", "communication")
 
 
+class MissingDependencyError(RealignError, ImportError):
+    """A kind of generation needs a package that is not installed."""
+
+
+# --- templates ---------------------------------------------------------------------------
+
+
+def template_text(name: str) -> str:
+    """The golden example *name* (one of :data:`TEMPLATES`) as the package ships it."""
+    if name not in TEMPLATES:
+        msg = f"no template is named {name!r} (templates: {', '.join(TEMPLATES)})"
+        raise ValueError(msg)
+    return files(__package__).joinpath("templates", f"{name}.toml").read_text(encoding="utf-8")
+
+
 @cache
 def _template(name: str) -> dict[str, Any]:
-    with (EXAMPLES / f"{name}.toml").open("rb") as handle:
-        return tomllib.load(handle)
+    return tomllib.loads(template_text(name))
 
 
-def partnership_data(seed: int) -> dict[str, Any]:
-    """A valid fact file as plain data (dates as ``datetime.date``), derived from *seed*."""
+# --- one file ----------------------------------------------------------------------------
+
+
+def partnership_data(seed: int, index: int | None = None) -> dict[str, Any]:
+    """A valid fact file as plain data (dates as ``datetime.date``), derived from *seed*.
+
+    Without *index* this is the benchmark's file: an example perturbed, its ids
+    and names those of the example. With *index*, the file is member *index* of
+    a portfolio: its partners, name and id are its own (the id ends in the
+    index, so members never share one), it is assessed in one of the last
+    :data:`PORTFOLIO_QUARTERS` quarters up to :data:`LATEST_PERIOD`, and it may
+    have a History. Those changes draw from a second random stream, so the
+    rest of the file is the same either way.
+    """
     rng = random.Random(seed)
     template = TEMPLATES[seed % len(TEMPLATES)]
     data = copy.deepcopy(_template(template))
-    _Perturbation(rng, data, seed).apply()
+    perturbation = _Perturbation(rng, data, seed, template)
+    perturbation.apply()
+    if index is not None:
+        _Member(random.Random(f"member:{seed}:{index}"), data, index, perturbation).apply()
     return data
 
 
 def to_json(data: dict[str, Any]) -> str:
     """Fact format v1 as JSON: dates become ``YYYY-MM-DD`` strings."""
     return json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def _member_seed(seed: int, index: int) -> int:
+    """The seed of portfolio member *index*: runs of different seeds share no member."""
+    digest = hashlib.blake2b(f"{seed}:{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+# --- many files --------------------------------------------------------------------------
+
+
+def file_names(count: int, format: Format) -> list[str]:
+    """The names :func:`generate` gives *count* files: ``p00000.json`` and on, in order."""
+    width = max(5, len(str(count - 1)))
+    return [f"p{index:0{width}d}.{format}" for index in range(count)]
+
+
+def generate(
+    directory: str | Path,
+    count: int,
+    *,
+    seed: int = 0,
+    format: Format = "json",
+    kind: Kind = "realistic",
+    validate: bool = True,
+    overwrite: bool = False,
+    progress: Callable[[], None] | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> list[Path]:
+    """Write *count* partnerships into *directory* (made if missing); returns their paths.
+
+    The files are named by :func:`file_names` and written one at a time, so
+    memory stays flat however many there are. The same *count*, *seed*,
+    *format* and *kind* always give the same bytes; file ``i`` does not
+    depend on *count* for the realistic kind.
+
+    Args:
+        directory: where to write.
+        count: how many files.
+        seed: any integer; different seeds give different portfolios.
+        format: ``json`` or ``toml``.
+        kind: ``realistic`` (perturbed examples, see :func:`partnership_data`)
+            or ``hypothesis`` (drawn from
+            :func:`realign.testing.strategies.partnerships`).
+        validate: load every file back and require the partnership it was
+            written from, so that a generator bug shows up here.
+        overwrite: replace files of the same names; without it, nothing is
+            written when any of them exists.
+        progress: called once after each file.
+        plugin_manager: loads the files (default: the built-ins alone).
+
+    Raises:
+        FileExistsError: files of these names exist and *overwrite* is false
+            (the message names the first three and counts the rest).
+        MissingDependencyError: kind ``hypothesis`` without hypothesis installed.
+        FactError: a written file does not load (a generator bug).
+        AssertionError: a written file loads to another partnership.
+    """
+    if format not in FORMATS:
+        msg = f"format must be one of {', '.join(FORMATS)}, not {format!r}"
+        raise ValueError(msg)
+    if kind not in KINDS:
+        msg = f"kind must be one of {', '.join(KINDS)}, not {kind!r}"
+        raise ValueError(msg)
+    if count < 0:
+        msg = f"count must not be negative, got {count}"
+        raise ValueError(msg)
+    directory = Path(directory)
+    paths = [directory / name for name in file_names(count, format)]
+    existing = [path for path in paths if path.exists()]
+    if existing and not overwrite:
+        shown = ", ".join(str(path) for path in existing[:3])
+        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        msg = f"{len(existing)} of the files exist already: {shown}{more}"
+        raise FileExistsError(msg)
+    pm = plugin_manager or get_plugin_manager(load_entrypoints=False, environ={})
+    writer = _Writer(format, pm, validate, progress)
+    if kind == "hypothesis":
+        # Checked before anything is written, so a missing package leaves no half portfolio.
+        strategy = _hypothesis_partnerships()
+    directory.mkdir(parents=True, exist_ok=True)
+    if kind == "realistic":
+        for index, path in enumerate(paths):
+            writer.write_data(path, partnership_data(_member_seed(seed, index), index))
+    else:
+        drawn = iter(paths)
+        _draw(strategy, count, seed, lambda p: writer.write_partnership(next(drawn), p))
+    return paths
+
+
+@attrs.define
+class _Writer:
+    """Writes one file of *format* at a time, and checks it loads back alike."""
+
+    format: Format
+    pm: pluggy.PluginManager
+    validate: bool
+    progress: Callable[[], None] | None
+    count: int = 0
+
+    def write_data(self, path: Path, data: dict[str, Any]) -> None:
+        text = to_json(data)
+        if self.format == "json" and not self.validate:
+            self._finish(path, text, None)
+            return
+        source = FactSource.from_text(text, name=path.with_suffix(".json").name, format="json")
+        partnership = load_partnership(source, plugin_manager=self.pm).partnership
+        self._finish(path, text if self.format == "json" else None, partnership)
+
+    def write_partnership(self, path: Path, partnership: Partnership) -> None:
+        # Member ids end in the file's index, so no two files describe the same partnership.
+        suffix = f"-{self.count:05d}"
+        pid = Identifier(partnership.partnership.id + suffix)
+        partnership = attrs.evolve(
+            partnership,
+            partnership=attrs.evolve(partnership.partnership, id=pid),
+            assessment=attrs.evolve(partnership.assessment, partnership_id=pid),
+        )
+        self._finish(path, None, partnership)
+
+    def _finish(self, path: Path, text: str | None, partnership: Partnership | None) -> None:
+        if text is None:
+            assert partnership is not None
+            text = dump_partnership(partnership, self.format)
+        path.write_text(text, encoding="utf-8")
+        if self.validate and partnership is not None:
+            again = load_partnership(path, plugin_manager=self.pm).partnership
+            if again != partnership:
+                msg = f"{path}: the {self.format} file loads to another partnership"
+                raise AssertionError(msg)
+        self.count += 1
+        if self.progress is not None:
+            self.progress()
 
 
 def write_pool(
@@ -98,26 +298,28 @@ def write_pool(
     validate: bool = True,
     plugin_manager: pluggy.PluginManager | None = None,
 ) -> dict[str, list[Path]]:
-    """Write *count* generated partnerships into *directory*, once per format.
+    """The benchmark's workload: *count* partnerships in *directory*, once per format.
 
-    File ``i`` of every format holds the same partnership (seed ``seed + i``):
-    JSON is written from the generated data, TOML by ``dump_partnership`` from
-    the partnership that JSON loads to. With *validate*, every file is loaded
-    back, and the TOML and JSON forms must load to equal partnerships.
+    File ``i`` of every format holds the same partnership,
+    ``partnership_data(seed + i)`` (no portfolio changes, so the workload stays
+    what earlier measurements ran): JSON is written from the generated data,
+    TOML by ``dump_partnership`` from the partnership that JSON loads to. With
+    *validate*, every file is loaded back, and the TOML and JSON forms must
+    load to equal partnerships.
 
     Raises:
         FactError: a generated file does not load (a generator bug).
         AssertionError: the two formats of one file disagree.
     """
-    pm = plugin_manager or realign.get_plugin_manager(load_entrypoints=False)
+    pm = plugin_manager or get_plugin_manager(load_entrypoints=False)
     directory.mkdir(parents=True, exist_ok=True)
     out: dict[str, list[Path]] = {fmt: [] for fmt in formats}
     for index in range(count):
         data = partnership_data(seed + index)
         text = to_json(data)
         stem = f"p{index:05d}"
-        source = realign.FactSource.from_text(text, name=f"{stem}.json", format="json")
-        partnership = realign.load_partnership(source, plugin_manager=pm).partnership
+        source = FactSource.from_text(text, name=f"{stem}.json", format="json")
+        partnership = load_partnership(source, plugin_manager=pm).partnership
         texts = {"json": text, "toml": None}
         for fmt in formats:
             body = texts.get(fmt) or dump_partnership(partnership, fmt)
@@ -125,11 +327,212 @@ def write_pool(
             path.write_text(body, encoding="utf-8")
             out[fmt].append(path)
             if validate:
-                again = realign.load_partnership(path, plugin_manager=pm).partnership
+                again = load_partnership(path, plugin_manager=pm).partnership
                 if again != partnership:
                     msg = f"{path}: the {fmt} form loads to a different partnership"
                     raise AssertionError(msg)
     return out
+
+
+# --- the hypothesis kind -----------------------------------------------------------------
+
+
+def _hypothesis_partnerships() -> Any:
+    try:
+        from .strategies import partnerships
+    except ModuleNotFoundError as error:
+        if error.name != "hypothesis":
+            raise
+        msg = (
+            "kind 'hypothesis' needs the hypothesis package: "
+            "pip install hypothesis (or realign's test extra, pip install 'realign[test]')"
+        )
+        raise MissingDependencyError(msg) from None
+    return partnerships()
+
+
+def _draw(strategy: Any, count: int, seed: int, emit: Callable[[Partnership], None]) -> None:
+    """Call *emit* with *count* examples of *strategy*, the same ones for the same *seed*.
+
+    Hypothesis draws outside a test only through a test function: one run under
+    ``@seed``, with generation alone (no database, no shrinking, no replay of
+    earlier failures), is deterministic. A run may stop short of
+    ``max_examples`` when the strategy has few distinct examples, so runs
+    repeat, each with a seed of its own, until *count* are drawn.
+    """
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    drawn = 0
+    for attempt in range(100):
+        before = drawn
+
+        @hypothesis_seed(_member_seed(seed, -1 - attempt))
+        @settings(
+            max_examples=count - drawn,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            deadline=None,
+            derandomize=False,
+            print_blob=False,
+        )
+        @given(strategy)
+        def run(partnership: Partnership) -> None:
+            nonlocal drawn
+            if drawn < count:
+                emit(partnership)
+                drawn += 1
+
+        run()
+        if drawn >= count or drawn == before:
+            break
+    if drawn < count:
+        msg = f"the strategy gave only {drawn} of {count} examples"
+        raise RuntimeError(msg)
+
+
+# --- portfolio members -------------------------------------------------------------------
+
+# Partner names: a distinct first word each (it becomes the partner's id) and a trade.
+_NAME_WORDS = (
+    "Acorn", "Alder", "Amberly", "Arbor", "Aster", "Basalt", "Beacon", "Birch", "Bluefin",
+    "Cairn", "Cedar", "Cobalt", "Condor", "Copper", "Delta", "Ember", "Fathom", "Fjord",
+    "Garnet", "Granite", "Halcyon", "Harbor", "Heron", "Indigo", "Juniper", "Kestrel",
+    "Lumen", "Marlin", "Meridian", "Nordic", "Onyx", "Orchid", "Osprey", "Pinnacle",
+    "Quarry", "Quill", "Raven", "Ridge", "Saffron", "Sequoia", "Sierra", "Solace", "Summit",
+    "Tarn", "Tern", "Umber", "Vantage", "Verdant", "Willow", "Zephyr",
+)  # fmt: skip
+_TRADES = (
+    "Analytics", "Biotech", "Cloud", "Devices", "Diagnostics", "Energy", "Foods", "Health",
+    "Industries", "Labs", "Logistics", "Materials", "Media", "Mobility", "Networks",
+    "Pharma", "Robotics", "Semiconductors", "Software", "Systems",
+)  # fmt: skip
+_VENTURES = (
+    "Connected Lab Insights", "SmartEdge product line", "Joint go-to-market in the Nordics",
+    "Predictive maintenance platform", "Shared cold-chain network", "Clinical data exchange",
+    "Battery recycling venture", "Retail analytics suite", "Factory automation kit",
+    "Telehealth bundle", "Grid balancing service", "Fleet telematics", "Open banking APIs",
+    "Precision farming pilot", "Secure edge gateway", "Co-branded loyalty programme",
+)  # fmt: skip
+
+_AREAS = ("governance", "culture", "market", "alignment", "early_warning", "continuous")
+#: the standard catalog's area weights (rulesets/scoring.toml), so History's overall is theirs
+_AREA_WEIGHTS = {
+    "governance": 0.20,
+    "culture": 0.15,
+    "market": 0.15,
+    "alignment": 0.20,
+    "early_warning": 0.15,
+    "continuous": 0.15,
+}
+_HISTORY_CATALOG_VERSION = "0.1"
+
+
+def _quarter_index(period: str) -> int:
+    match = _PERIOD.fullmatch(period)
+    assert match is not None, period
+    return int(match[1]) * 4 + int(match[2]) - 1
+
+
+def _quarter_label(index: int) -> str:
+    year, quarter = divmod(index, 4)
+    return f"{year}-Q{quarter + 1}"
+
+
+class _Member:
+    """What makes a perturbed example a member of a portfolio: its own identity and History."""
+
+    def __init__(
+        self, rng: random.Random, data: dict[str, Any], index: int, perturbation: _Perturbation
+    ) -> None:
+        self.rng = rng
+        self.data = data
+        self.index = index
+        self.gentle = perturbation.gentle_only
+        self.template = perturbation.template
+
+    def apply(self) -> None:
+        self.move_into_window()
+        self.rename()
+        self.history()
+
+    def move_into_window(self) -> None:
+        """The whole file moved so that it is assessed in one of the portfolio's quarters."""
+        latest = _quarter_index(LATEST_PERIOD)
+        target = latest - self.rng.randrange(PORTFOLIO_QUARTERS)
+        quarters = target - _quarter_index(self.data["assessment"]["period"])
+        self.data.update(_shift(self.data, quarters))
+
+    def rename(self) -> None:
+        rng = self.rng
+        partners = self.data["partners"]
+        words = rng.sample(_NAME_WORDS, len(partners))
+        renamed: dict[str, str] = {}
+        for partner, word in zip(partners, words, strict=True):
+            renamed[partner["id"]] = word.lower()
+            trade = rng.choice(_TRADES)
+            partner["name"] = f"{word} {trade}"
+            partner["industry"] = trade.lower()
+        self.data.update(_rename(self.data, renamed))
+        names = [p["name"] for p in self.data["partners"]]
+        profile = self.data["partnership"]
+        profile["name"] = f"{' x '.join(names)} - {rng.choice(_VENTURES)}"
+        pid = f"{'-'.join(renamed.values())}-{self.index:05d}"
+        profile["id"] = pid
+        assessment = self.data["assessment"]
+        assessment["partnership_id"] = pid
+        assessment["id"] = f"{pid}-{assessment['period'].replace('-', '')}"
+
+    def history(self) -> None:
+        """Earlier quarters' scores, leading up to about where this file should score.
+
+        History records scores only, and this file has not been assessed yet,
+        so the scores head for a rough level of what such files score (a gentle
+        copy of the healthy example near 97, a perturbed one in the sixties, the
+        case study in the forties) and drift down towards it, climb towards it
+        or hold level. Which trend the assessment then reports depends on where
+        the file itself lands, as it would in life.
+        """
+        rng = self.rng
+        self.data.pop("history", None)
+        if rng.random() < 0.35:
+            return
+        level = 97.0 if self.gentle else 63.0 if self.template == "healthy" else 48.0
+        direction = rng.choice((-1, -1, 0, 1))  # down towards the level weighs double
+        step = rng.uniform(2.0, 6.0)
+        length = rng.randint(2, 6)
+        offsets = {area: rng.uniform(-12, 12) for area in _AREAS}
+        period = _quarter_index(self.data["assessment"]["period"])
+        entries = []
+        for back in range(length, 0, -1):
+            # back quarters before the assessment; direction -1 means scores fell since then.
+            drift = -direction * step * back
+            scores = {
+                area: round(_clamp(level + drift + offsets[area] + rng.uniform(-2, 2), 0, 100), 1)
+                for area in _AREAS
+            }
+            overall = sum(_AREA_WEIGHTS[a] * s for a, s in scores.items())
+            entries.append(
+                {
+                    "period": _quarter_label(period - back),
+                    "catalog_version": _HISTORY_CATALOG_VERSION,
+                    "area_scores": scores,
+                    "overall": round(overall, 1),
+                }
+            )
+        self.data["history"] = entries
+
+
+def _rename(node: Any, names: dict[str, str]) -> Any:
+    """*node* with every string equal to a key of *names* (as a value or a key) replaced."""
+    if isinstance(node, str):
+        return names.get(node, node)
+    if isinstance(node, dict):
+        return {names.get(k, k): _rename(v, names) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rename(v, names) for v in node]
+    return node
 
 
 # --- dates ------------------------------------------------------------------------------
@@ -190,10 +593,13 @@ def _fresh_id(records: Iterable[dict[str, Any]], prefix: str) -> str:
 class _Perturbation:
     """One file's worth of random, validity-preserving changes to the example data."""
 
-    def __init__(self, rng: random.Random, data: dict[str, Any], seed: int) -> None:
+    def __init__(self, rng: random.Random, data: dict[str, Any], seed: int, template: str) -> None:
         self.rng = rng
         self.data = data
         self.seed = seed
+        self.template = template
+        #: whether only the small changes of :meth:`gentle` were made
+        self.gentle_only = False
 
     # Dates that record events must not follow as_of; these draw them from its past.
     def past(self, low: int, high: int) -> dt.date:
@@ -215,6 +621,7 @@ class _Perturbation:
         self.data["assessment"]["id"] = f"{self.data['assessment']['id']}-G{self.seed}"
         if self.chance(0.25):
             # Some files stay close to their example, so healthy partnerships are in the mix.
+            self.gentle_only = True
             self.gentle()
             return
         for step in (
