@@ -20,7 +20,7 @@ from pygal.style import Style
 # importlib mode does); realign never imports those packages, so it is taken out.
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
-__all__ = ["area_chart", "trend_chart"]
+__all__ = ["area_chart", "histogram_chart", "lights_chart", "trend_chart"]
 
 _LIGHTS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828"}
 _STYLE = Style(
@@ -73,3 +73,35 @@ def trend_chart(periods: Sequence[str], series: Mapping[str, Sequence[float | No
     for name, values in series.items():
         chart.add(name.replace("_", " ").capitalize(), list(values))
     return _svg(chart, "trend")
+
+
+def histogram_chart(labels: Sequence[str], counts: Sequence[int]) -> str:
+    """How many partnerships fall in each score band, one bar a band."""
+    config = {**_config(), "range": (0, max(1, *counts))}
+    chart = pygal.Bar(
+        **config,
+        show_legend=False,
+        title="Overall scores (partnerships per band)",
+        x_title="overall score",
+        y_title="partnerships",
+        min_scale=1,
+    )
+    chart.x_labels = list(labels)
+    chart.add("partnerships", list(counts))
+    return _svg(chart, "histogram")
+
+
+def lights_chart(areas: Mapping[str, Mapping[str, int]]) -> str:
+    """Each area's partnerships by light, stacked: green, amber, red, then unknown."""
+    most = max((sum(lights.values()) for lights in areas.values()), default=0)
+    config = {**_config(), "range": (0, max(1, most))}
+    colors = (_LIGHTS["green"], _LIGHTS["amber"], _LIGHTS["red"], "#9e9e9e")
+    config["style"] = Style(
+        background="white", plot_background="white", font_family=_STYLE.font_family, colors=colors
+    )
+    # pygal stacks horizontal bars from the bottom up; reversed, they read top-down.
+    chart = pygal.HorizontalStackedBar(**config, title="Lights per area (partnerships)")
+    chart.x_labels = list(areas)[::-1]
+    for light in ("green", "amber", "red", "unknown"):
+        chart.add(light, [lights.get(light, 0) for lights in list(areas.values())[::-1]])
+    return _svg(chart, "lights")
