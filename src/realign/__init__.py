@@ -23,6 +23,7 @@ from .loading import FactSource, LoadedPartnership, RawFacts, load_partnership
 from .loading.dump import dump_partnership
 from .model import Partnership
 from .plugins import get_plugin_manager
+from .portfolio import EngineSpec, PortfolioRecord, assess_many
 from .rules.functions import Function
 from .rules.ruleset import load_ruleset_file
 from .schema import assessment_schema, facts_schema
@@ -34,6 +35,7 @@ __all__ = [
     "DerivedFact",
     "DerivedFactConflict",
     "Engine",
+    "EngineSpec",
     "Evidence",
     "FactError",
     "FactSet",
@@ -44,6 +46,7 @@ __all__ = [
     "NotEvaluable",
     "Partnership",
     "PluginError",
+    "PortfolioRecord",
     "Problem",
     "RawFacts",
     "RealignError",
@@ -55,6 +58,7 @@ __all__ = [
     "Trend",
     "UnknownFactError",
     "__version__",
+    "assess_many",
     "assessment_schema",
     "dump_partnership",
     "enrich",

@@ -38,6 +38,7 @@ from .isolation import failures_of
 from .loading import FactSource, load_partnership
 from .plugin_inventory import describe_plugins, plugins_document, print_plugins
 from .plugins import DISABLE_PLUGINS_ENV, LOAD_PLUGINS_ENV, get_plugin_manager
+from .portfolio.pool import default_jobs
 from .renderers import RenderContext, Renderer, renderers_of
 from .reports.trend import render_trend_html, render_trend_markdown
 from .rules.catalog import compile_catalog
@@ -64,7 +65,7 @@ EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_PLUGIN_FAILED = 3
 
-TREND_FORMATS = ("text", "json", "markdown", "html")
+TREND_FORMATS = REPORT_FORMATS = ("text", "json", "markdown", "html")
 #: fewer files than this finish before a progress bar would be worth drawing
 PROGRESS_FROM = 2
 
@@ -290,6 +291,44 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--force", action="store_true", help="overwrite files of the same names")
     generate.set_defaults(handler=cmd_generate)
 
+    portfolio = add_command(
+        "portfolio",
+        help="assess many partnerships on every core (or a Dask cluster), with a portfolio report",
+    )
+    portfolio.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="fact files, directories of them, globs, or JSON Lines files (one per line)",
+    )
+    portfolio.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help=f"worker processes (default: every core, {default_jobs()} here)",
+    )
+    portfolio.add_argument(
+        "--out", metavar="FILE", help="one row per partnership: a .jsonl, .csv or .parquet file"
+    )
+    portfolio.add_argument(
+        "--resume", action="store_true", help="skip the partnerships --out already holds"
+    )
+    portfolio.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run on a dask.distributed scheduler at ADDRESS, or 'local' for a local cluster",
+    )
+    portfolio.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="text",
+        help="the portfolio report's format",
+    )
+    portfolio.add_argument("-o", "--output", metavar="REPORT", help="write the report to REPORT")
+    _engine_options(portfolio)
+    portfolio.add_argument("--no-color", action="store_true", help="plain output without colour")
+    portfolio.set_defaults(handler=cmd_portfolio)
+
     plugins = add_command(
         "plugins", help="list the plugins: where each comes from, its hooks and what it adds"
     )
@@ -481,11 +520,13 @@ def _assessing_engine(args: argparse.Namespace, pm: pluggy.PluginManager) -> Eng
 
 
 @contextlib.contextmanager
-def _progress(args: argparse.Namespace, total: int) -> Iterator[Callable[[], None]]:
+def _progress(
+    args: argparse.Namespace, total: int, label: str = "assessing"
+) -> Iterator[Callable[[], None]]:
     """A step function for a progress bar on stderr, drawn only for many files on a terminal."""
     console = _console(args, stderr=True)
     with Progress(
-        TextColumn("assessing"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -493,7 +534,7 @@ def _progress(args: argparse.Namespace, total: int) -> Iterator[Callable[[], Non
         transient=True,
         disable=total < PROGRESS_FROM or not console.is_terminal,
     ) as progress:
-        task = progress.add_task("assessing", total=total)
+        task = progress.add_task(label, total=total)
         yield lambda: progress.advance(task)
 
 
@@ -714,15 +755,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
         msg = f"--n takes a count of files, got {args.n}"
         raise UsageError(msg)
     try:
-        paths = generate(
-            args.directory,
-            args.n,
-            seed=args.seed,
-            format=args.format,
-            kind=args.kind,
-            overwrite=args.force,
-            plugin_manager=_plugin_manager(args),
-        )
+        with _progress(args, args.n, "writing") as step:
+            paths = generate(
+                args.directory,
+                args.n,
+                seed=args.seed,
+                format=args.format,
+                kind=args.kind,
+                overwrite=args.force,
+                plugin_manager=_plugin_manager(args),
+                progress=step,
+            )
     except FileExistsError as error:
         msg = f"not overwriting ({error}); use --force to replace them"
         raise UsageError(msg) from None
@@ -732,6 +775,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"({args.format}, seed {args.seed}) into {args.directory}: {span}\n"
     )
     return EXIT_OK
+
+
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    # Its own module: the run, the rows, the report and the exit code.
+    from .portfolio.command import run_portfolio
+
+    return run_portfolio(args)
 
 
 def _with_plugin_failures(args: argparse.Namespace, code: int) -> int:

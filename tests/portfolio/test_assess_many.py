@@ -124,8 +124,18 @@ def test_ordered_keeps_the_input_order(portfolio: Path, engine: Engine) -> None:
 
 
 def test_workers_are_replaced_and_the_records_do_not_change(
-    portfolio: Path, engine: Engine
+    portfolio: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from realign.portfolio import pool
+
+    pools: list[object] = []
+    start = pool._Pool._new_executor
+
+    def counted(self: object) -> object:
+        pools.append(self)
+        return start(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pool._Pool, "_new_executor", counted)
     spec = EngineSpec.of(backend="durable_rules", plugins=engine.spec.plugins)
     # A worker lasts two chunks of two partnerships, so six or more workers serve the run.
     records = list(
@@ -135,6 +145,8 @@ def test_workers_are_replaced_and_the_records_do_not_change(
     )
     here = _by_source(list(assess_many(portfolio_sources([portfolio]), engine=engine)))
     assert len(records) == 26
+    # 13 chunks, 2 per worker and 2 workers a pool: a new pool every 4 chunks.
+    assert len(pools) == 4
     for record in records:
         assert record == here[record.source]
 

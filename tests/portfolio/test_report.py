@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
 import re
 import statistics
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from html.parser import HTMLParser
@@ -21,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
+import realign.testing.generate as realign_generate
 from realign import Engine, FactSource
 from realign.portfolio import PortfolioRecord, assess_many
 from realign.portfolio.report import (
@@ -42,14 +41,7 @@ HOSTILE = (
 
 
 def _load_generator() -> ModuleType:
-    name = "realign_bench_generate_for_portfolio_report"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "_generate.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return realign_generate
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,15 @@
 """Assess many partnerships: in this process, or on every core with worker processes.
 
-Each worker process builds its engine once, from an :class:`EngineSpec`, and
-assesses chunks of sources with it. Workers are replaced after a number of
-partnerships, because durable_rules never frees what a ruleset allocates
-(DURABLE_RULES.md P10). Only a bounded window of chunks is in flight, so memory
-stays flat however many sources there are. A worker that dies (a crash inside
-the matcher) costs its chunk a retry, one source at a time in a new pool; a
-source that kills a worker on its own becomes an error record.
+Each worker process builds its engine once, from an :class:`EngineSpec`, and assesses
+chunks of sources with it. Workers are replaced after a number of partnerships, because
+durable_rules never frees what a ruleset allocates (DURABLE_RULES.md P10). The whole
+pool is replaced, not one worker at a time:
+``ProcessPoolExecutor(max_tasks_per_child=...)`` deadlocks on Python 3.11 and 3.12 once
+a worker retires (CPython gh-115634). The next pool starts while the last one finishes
+its chunks, so the switch costs little. Only a bounded window of chunks is in flight, so
+memory stays flat however many sources there are. A worker that dies (a crash inside the
+matcher) costs its chunk a retry, one source at a time in a new pool; a source that
+kills a worker on its own becomes an error record.
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ def assess_many(
         return
     spec = engine.spec if isinstance(engine, Engine) else _spec(engine)
     spec.check_portable()
-    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size))
+    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size) * jobs)
     try:
         yield from pool.run(stream, chunk_size, ordered, progress)
     finally:
@@ -129,23 +132,35 @@ def _context() -> Any:
 class _Pool:
     """A process pool that survives its workers dying."""
 
-    def __init__(self, spec: EngineSpec, jobs: int, tasks_per_worker: int) -> None:
+    def __init__(self, spec: EngineSpec, jobs: int, chunks_per_pool: int) -> None:
         self.spec = spec
         self.jobs = jobs
-        self.tasks_per_worker = tasks_per_worker
+        self.chunks_per_pool = chunks_per_pool
+        self.submitted = 0
+        self.retired: list[ProcessPoolExecutor] = []
         self.executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
+        self.submitted = 0
         return ProcessPoolExecutor(
             max_workers=self.jobs,
             mp_context=_context(),
             initializer=_start_worker,
             initargs=(self.spec,),
-            max_tasks_per_child=self.tasks_per_worker,
         )
 
+    def submit(self, chunk: list[FactSource]) -> Future[list[PortfolioRecord]]:
+        if self.submitted >= self.chunks_per_pool:
+            # Its workers have done their share: they finish what they hold and exit.
+            self.executor.shutdown(wait=False)
+            self.retired.append(self.executor)
+            self.executor = self._new_executor()
+        self.submitted += 1
+        return self.executor.submit(_assess_chunk, chunk)
+
     def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        for executor in (*self.retired, self.executor):
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def run(
         self,
@@ -161,10 +176,10 @@ class _Pool:
         def refill() -> None:
             while len(pending) < window and (chunk := next(chunks, None)) is not None:
                 try:
-                    future = self.executor.submit(_assess_chunk, chunk)
+                    future = self.submit(chunk)
                 except BrokenProcessPool:  # a worker died since the last submission
                     self._working()
-                    future = self.executor.submit(_assess_chunk, chunk)
+                    future = self.submit(chunk)
                 pending.append((future, chunk))
 
         refill()
@@ -197,7 +212,7 @@ class _Pool:
         for source in chunk:
             self._working()
             try:
-                records.extend(self.executor.submit(_assess_chunk, [source]).result())
+                records.extend(self.submit([source]).result())
             except BrokenProcessPool:
                 records.append(
                     PortfolioRecord(
