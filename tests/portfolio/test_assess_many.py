@@ -194,3 +194,22 @@ def test_an_unexpected_error_becomes_a_record(monkeypatch: pytest.MonkeyPatch) -
 def test_jobs_must_be_positive() -> None:
     with pytest.raises(ValueError, match="jobs must be 1 or more"):
         list(assess_many([], jobs=0))
+
+
+def test_a_summary_gives_the_same_rows_and_report_as_the_full_document(
+    portfolio: Path, engine: Engine
+) -> None:
+    from realign.portfolio import row_columns
+    from realign.portfolio.report import PortfolioReport
+
+    areas = list(engine.catalog.scoring.weights)
+    full = list(assess_many(portfolio_sources([portfolio]), engine=engine))
+    summary = list(assess_many(portfolio_sources([portfolio]), engine=engine, detail="summary"))
+    assert [r.row(areas) for r in summary] == [r.row(areas) for r in full]
+    assert row_columns(areas) == list(summary[0].row(areas))
+    assert PortfolioReport().update(summary).to_dict() == PortfolioReport().update(full).to_dict()
+    document = next(r.document for r in summary if r.document is not None)
+    assert document["schema"] == "realign/assessment-summary@1"
+    assert "evidence" not in document["findings"][0]
+    with pytest.raises(ValueError, match="detail must be one of full, summary"):
+        list(assess_many([], detail="brief"))

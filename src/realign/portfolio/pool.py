@@ -33,6 +33,8 @@ from .records import PortfolioRecord, assess_one
 
 __all__ = ["assess_many", "default_jobs"]
 
+#: what a record's document holds: the whole assessment, or its summary
+DETAILS = ("full", "summary")
 #: chunks in flight per worker: enough to keep every worker busy, few enough to bound memory
 _WINDOW_PER_JOB = 4
 
@@ -54,6 +56,7 @@ def assess_many(
     chunk_size: int = 8,
     recycle_after: int = 2000,
     progress: Callable[[int], object] | None = None,
+    detail: str = "full",
 ) -> Iterator[PortfolioRecord]:
     """Assess every source, yielding one :class:`PortfolioRecord` each, as they finish.
 
@@ -70,6 +73,9 @@ def assess_many(
         chunk_size: sources sent to a worker at a time.
         recycle_after: partnerships a worker assesses before it is replaced.
         progress: called with the number of sources each record covers (1).
+        detail: ``"full"`` assessment documents, or ``"summary"`` ones (see
+            :func:`~realign.portfolio.records.summary_document`), a sixth of the
+            size to send back from the workers.
 
     A source that fails to load or assess becomes a record with ``problems``;
     the run never stops for one partnership.
@@ -77,18 +83,21 @@ def assess_many(
     if jobs < 1:
         msg = f"jobs must be 1 or more, not {jobs}"
         raise ValueError(msg)
+    if detail not in DETAILS:
+        msg = f"detail must be one of {', '.join(DETAILS)}, not {detail!r}"
+        raise ValueError(msg)
     stream = (s if isinstance(s, FactSource) else FactSource.from_path(s) for s in sources)
     if jobs == 1:
         built = engine if isinstance(engine, Engine) else _spec(engine).build()
         for source in stream:
-            record = assess_one(built, source)
+            record = assess_one(built, source, detail=detail)
             if progress is not None:
                 progress(1)
             yield record
         return
     spec = engine.spec if isinstance(engine, Engine) else _spec(engine)
     spec.check_portable()
-    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size) * jobs)
+    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size) * jobs, detail)
     try:
         yield from pool.run(stream, chunk_size, ordered, progress)
     finally:
@@ -111,9 +120,9 @@ def _start_worker(spec: EngineSpec) -> None:
     _WORKER_ENGINE[:] = [spec.build()]
 
 
-def _assess_chunk(sources: list[FactSource]) -> list[PortfolioRecord]:
+def _assess_chunk(sources: list[FactSource], detail: str) -> list[PortfolioRecord]:
     engine = _WORKER_ENGINE[0]
-    return [assess_one(engine, source) for source in sources]
+    return [assess_one(engine, source, detail=detail) for source in sources]
 
 
 # -- the parent side ------------------------------------------------------------------
@@ -132,8 +141,9 @@ def _context() -> Any:
 class _Pool:
     """A process pool that survives its workers dying."""
 
-    def __init__(self, spec: EngineSpec, jobs: int, chunks_per_pool: int) -> None:
+    def __init__(self, spec: EngineSpec, jobs: int, chunks_per_pool: int, detail: str) -> None:
         self.spec = spec
+        self.detail = detail
         self.jobs = jobs
         self.chunks_per_pool = chunks_per_pool
         self.submitted = 0
@@ -156,7 +166,7 @@ class _Pool:
             self.retired.append(self.executor)
             self.executor = self._new_executor()
         self.submitted += 1
-        return self.executor.submit(_assess_chunk, chunk)
+        return self.executor.submit(_assess_chunk, chunk, self.detail)
 
     def close(self) -> None:
         for executor in (*self.retired, self.executor):

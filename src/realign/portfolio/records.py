@@ -8,17 +8,28 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._version import __version__
 from ..errors import FactError, RealignError
 from ..loading import FactSource
 from ..rules.types import SEVERITIES
 
 if TYPE_CHECKING:
+    from ..assessment import Assessment
     from ..engine import Engine
 
-__all__ = ["ROW_SCHEMA", "PortfolioRecord", "assess_one", "row_columns"]
+__all__ = [
+    "ROW_SCHEMA",
+    "SUMMARY_SCHEMA",
+    "PortfolioRecord",
+    "assess_one",
+    "row_columns",
+    "summary_document",
+]
 
 #: the value of a row's ``schema`` field in JSON Lines output
 ROW_SCHEMA = "realign/portfolio-row@1"
+#: the ``schema`` of a summary document (see :func:`summary_document`)
+SUMMARY_SCHEMA = "realign/assessment-summary@1"
 #: top-ranked actions a row lists (the plan's, in rank order)
 TOP_ACTIONS = 5
 
@@ -105,8 +116,12 @@ def row_columns(areas: Sequence[str]) -> list[str]:
     ]
 
 
-def assess_one(engine: Engine, source: FactSource) -> PortfolioRecord:
+def assess_one(engine: Engine, source: FactSource, *, detail: str = "full") -> PortfolioRecord:
     """*source* assessed by *engine*; any failure becomes a record, never an exception.
+
+    With *detail* ``"summary"`` the document is :func:`summary_document`'s, which
+    holds what rows and the portfolio report read and is a sixth of the size: the
+    cheaper choice when records cross between processes by the thousand.
 
     A batch must finish whatever one partnership holds, so even an unexpected
     error (a bug, or a plugin's) is caught here and recorded with its traceback's
@@ -130,5 +145,50 @@ def assess_one(engine: Engine, source: FactSource) -> PortfolioRecord:
     return PortfolioRecord(
         source=source.name,
         name=assessment.facts.partnership.partnership.name,
-        document=assessment.to_dict(),
+        document=assessment.to_dict() if detail == "full" else summary_document(assessment),
     )
+
+
+def summary_document(assessment: Assessment) -> dict[str, Any]:
+    """The assessment document without evidence, explanations and reasons.
+
+    Its ``schema`` is ``realign/assessment-summary@1``; every key it keeps has the
+    full document's meaning. Findings keep rule, title, area and severity; plan
+    items keep action, title, priority, rank, horizon and tier; rules not
+    evaluable are listed by id.
+    """
+    full_header = assessment.facts.partnership.assessment
+    return {
+        "schema": SUMMARY_SCHEMA,
+        "realign_version": __version__,
+        "assessment": {
+            "id": full_header.id,
+            "partnership_id": full_header.partnership_id,
+            "as_of": full_header.as_of.isoformat(),
+            "period": full_header.period,
+        },
+        "catalog": {
+            "version": assessment.catalog_version,
+            "rulesets": [{"id": i, "version": v} for i, v in assessment.rulesets],
+        },
+        "findings": [
+            {"rule": f.rule, "title": f.title, "area": f.area, "severity": f.severity}
+            for f in assessment.findings
+        ],
+        "not_evaluable": [n.rule for n in assessment.not_evaluable],
+        "passed": list(assessment.passed),
+        "areas": {name: area.to_dict() for name, area in assessment.areas.items()},
+        "overall": assessment.overall.to_dict() if assessment.overall is not None else None,
+        "coverage": assessment.coverage.to_dict() if assessment.coverage is not None else None,
+        "plan": [
+            {
+                "action": p.action,
+                "title": p.title,
+                "priority": p.priority,
+                "rank": p.rank,
+                "horizon_days": p.horizon_days,
+                "tier": p.tier,
+            }
+            for p in assessment.plan
+        ],
+    }
