@@ -48,6 +48,7 @@ from .schema import (
     assessment_schema,
     facts_schema,
     plugins_schema,
+    portfolio_schema,
     ruleset_schema,
     trend_schema,
 )
@@ -244,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = add_command("schema", help="print a JSON Schema")
     schema.add_argument(
         "which",
-        choices=("facts", "ruleset", "assessment", "plugins", "trend"),
+        choices=("facts", "ruleset", "assessment", "plugins", "trend", "portfolio"),
         help="which schema",
     )
     schema.set_defaults(handler=cmd_schema)
@@ -671,6 +672,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
         "assessment": assessment_schema,
         "plugins": plugins_schema,
         "trend": trend_schema,
+        "portfolio": portfolio_schema,
     }[args.which]()
     sys.stdout.write(json.dumps(schema, indent=2) + "\n")
     return EXIT_OK
