@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import pickle
 import threading
 import time
@@ -38,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 from ..engine_spec import EngineSpec
 from ..errors import RealignError
 from ..loading import FactSource
-from ..rules.types import SEVERITIES
-from .pool import default_jobs
+from .output import arrow_type
+from .pool import chunks, default_jobs
 from .records import PortfolioRecord, assess_one, row_columns
 
 try:
@@ -326,11 +325,11 @@ class _Run:
     def records(
         self, stream: Iterator[FactSource], chunk_size: int, ordered: bool
     ) -> Iterator[PortfolioRecord]:
-        chunks = _chunks(stream, chunk_size)
+        batches = chunks(stream, chunk_size)
         pending: deque[tuple[distributed.Future, list[FactSource]]] = deque()
 
         def refill() -> None:
-            while len(pending) < self.window and (chunk := next(chunks, None)) is not None:
+            while len(pending) < self.window and (chunk := next(batches, None)) is not None:
                 pending.append((self.submit(chunk), chunk))
 
         try:
@@ -416,28 +415,7 @@ class _Run:
             raise DaskClusterError(msg)
 
 
-def _chunks(stream: Iterator[FactSource], size: int) -> Iterator[list[FactSource]]:
-    while chunk := list(itertools.islice(stream, size)):
-        yield chunk
-
-
 # -- rows as a DataFrame and as Parquet -------------------------------------------------
-
-_TEXT = (
-    "source",
-    "status",
-    "partnership_id",
-    "name",
-    "assessment_id",
-    "period",
-    "as_of",
-    "overall_light",
-    "overall_trend",
-    "error",
-)
-_REAL = ("overall", "coverage")
-_COUNT = ("findings", *SEVERITIES)
-_LISTS = ("finding_ids", "top_actions")
 
 
 def row_dtypes(areas: Sequence[str]) -> dict[str, Any]:
@@ -447,19 +425,8 @@ def row_dtypes(areas: Sequence[str]) -> dict[str, Any]:
     reader gets ids back without splitting strings that might hold the separator.
     """
     import pandas as pd
-    import pyarrow as pa
 
-    kinds = {
-        **dict.fromkeys(_TEXT, pa.string()),
-        **dict.fromkeys(_REAL, pa.float64()),
-        **dict.fromkeys(_COUNT, pa.int64()),
-        **dict.fromkeys(_LISTS, pa.list_(pa.string())),
-    }
-    for area in areas:
-        kinds[f"{area}_score"] = pa.float64()
-        kinds[f"{area}_light"] = pa.string()
-        kinds[f"{area}_trend"] = pa.string()
-    return {column: pd.ArrowDtype(kinds[column]) for column in row_columns(areas)}
+    return {column: pd.ArrowDtype(arrow_type(column)) for column in row_columns(areas)}
 
 
 def _frame(rows: list[dict[str, Any]], areas: Sequence[str]) -> pandas.DataFrame:
@@ -500,14 +467,14 @@ def portfolio_dataframe(
         raise ValueError(msg)
     areas = tuple(areas)
     stream = (s if isinstance(s, FactSource) else FactSource.from_path(s) for s in sources)
-    chunks = list(_chunks(stream, chunk_size))
+    parts = list(chunks(stream, chunk_size))
     meta = _frame([], areas)
-    if not chunks:
+    if not parts:
         return dd.from_pandas(meta, npartitions=1)
     name = _register(client, spec)
     return dd.from_map(
         _chunk_frame,
-        chunks,
+        parts,
         meta=meta,
         label="realign-portfolio",
         spec=spec,

@@ -22,14 +22,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import RealignError
+from .records import column_kind
 
-__all__ = ["OUT_SUFFIXES", "OutputError", "RowWriter", "open_rows"]
+__all__ = ["OUT_SUFFIXES", "OutputError", "RowWriter", "arrow_type", "open_rows"]
 
 OUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 #: rows per Parquet row group when the journal is turned into the file
 _ROW_GROUP = 10_000
-#: columns that hold lists: JSON and Parquet keep them as lists, CSV joins them with ";"
-LIST_COLUMNS = ("finding_ids", "top_actions")
 
 
 class OutputError(RealignError, ValueError):
@@ -177,19 +176,22 @@ def _require_pyarrow(path: Path) -> None:
         raise OutputError(msg) from None
 
 
+def arrow_type(column: str) -> Any:
+    """The Arrow type of a row column, for Parquet and Dask alike."""
+    import pyarrow as pa
+
+    return {
+        "text": pa.string(),
+        "real": pa.float64(),
+        "count": pa.int64(),
+        "list": pa.list_(pa.string()),
+    }[column_kind(column)]
+
+
 def _arrow_schema(columns: Sequence[str]) -> Any:
     import pyarrow as pa
 
-    def kind(column: str) -> Any:
-        if column in LIST_COLUMNS:
-            return pa.list_(pa.string())
-        if column == "overall" or column == "coverage" or column.endswith("_score"):
-            return pa.float64()
-        if column in ("findings", "info", "low", "medium", "high", "critical"):
-            return pa.int64()
-        return pa.string()
-
-    return pa.schema([(column, kind(column)) for column in columns])
+    return pa.schema([(column, arrow_type(column)) for column in columns])
 
 
 def _journal_rows(journal: Path) -> Iterator[list[dict[str, Any]]]:

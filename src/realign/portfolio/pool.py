@@ -31,7 +31,7 @@ from ..loading import FactSource
 from ..plugins import get_plugin_manager
 from .records import PortfolioRecord, assess_one
 
-__all__ = ["assess_many", "default_jobs"]
+__all__ = ["assess_many", "chunks", "default_jobs"]
 
 #: what a record's document holds: the whole assessment, or its summary
 DETAILS = ("full", "summary")
@@ -179,12 +179,12 @@ class _Pool:
         ordered: bool,
         progress: Callable[[int], object] | None,
     ) -> Iterator[PortfolioRecord]:
-        chunks = _chunks(stream, chunk_size)
+        batches = chunks(stream, chunk_size)
         pending: deque[tuple[Future[list[PortfolioRecord]], list[FactSource]]] = deque()
         window = self.jobs * _WINDOW_PER_JOB
 
         def refill() -> None:
-            while len(pending) < window and (chunk := next(chunks, None)) is not None:
+            while len(pending) < window and (chunk := next(batches, None)) is not None:
                 try:
                     future = self.submit(chunk)
                 except BrokenProcessPool:  # a worker died since the last submission
@@ -245,6 +245,7 @@ class _Pool:
             self.executor = self._new_executor()
 
 
-def _chunks(stream: Iterator[FactSource], size: int) -> Iterator[list[FactSource]]:
+def chunks(stream: Iterator[FactSource], size: int) -> Iterator[list[FactSource]]:
+    """*stream* in lists of *size* (the last one shorter), read as they are needed."""
     while chunk := list(itertools.islice(stream, size)):
         yield chunk

@@ -22,6 +22,7 @@ __all__ = [
     "SUMMARY_SCHEMA",
     "PortfolioRecord",
     "assess_one",
+    "column_kind",
     "row_columns",
     "summary_document",
 ]
@@ -114,6 +115,24 @@ def row_columns(areas: Sequence[str]) -> list[str]:
         "top_actions",
         "error",
     ]
+
+
+#: the kind of value each fixed column holds; area columns follow their suffix
+_KINDS = {
+    "overall": "real",
+    "coverage": "real",
+    "findings": "count",
+    **dict.fromkeys(SEVERITIES, "count"),
+    "finding_ids": "list",
+    "top_actions": "list",
+}
+
+
+def column_kind(column: str) -> str:
+    """``text``, ``real``, ``count`` or ``list``: what a row's *column* holds (or null)."""
+    if column.endswith("_score"):
+        return "real"
+    return _KINDS.get(column, "text")
 
 
 def assess_one(engine: Engine, source: FactSource, *, detail: str = "full") -> PortfolioRecord:
