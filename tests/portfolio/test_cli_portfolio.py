@@ -41,6 +41,40 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _descendants(root: int) -> set[int]:
+    """Every live descendant of process *root*, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text(encoding="ascii")
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -162,8 +196,16 @@ def test_resume_after_a_kill_finishes_without_duplicates(tmp_path: Path, suffix:
             if lines.exists() and lines.read_bytes().count(b"\n") >= 60:
                 break
             time.sleep(0.05)
+        helpers = _descendants(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait()
+    # Its workers and fork server notice and go: nothing of the run is left waiting.
+    assert helpers, "the run had worker processes"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in helpers):
+        time.sleep(0.1)
+    left = sorted(pid for pid in helpers if _alive(pid) and "resource_tracker" not in _command(pid))
+    assert left == [], [_command(pid) for pid in left]
     written = lines.read_bytes().count(b"\n")
     assert 60 <= written < 240, written
     finished = subprocess.run(

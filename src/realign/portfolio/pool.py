@@ -18,6 +18,9 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -33,6 +36,8 @@ from .records import PortfolioRecord, assess_one
 
 __all__ = ["assess_many", "chunks", "default_jobs"]
 
+#: seconds between a worker's checks that the process that started it still runs
+_OWNER_CHECK = 1.0
 #: what a record's document holds: the whole assessment, or its summary
 DETAILS = ("full", "summary")
 #: chunks in flight per worker: enough to keep every worker busy, few enough to bound memory
@@ -116,8 +121,30 @@ def _spec(engine: EngineSpec | None) -> EngineSpec:
 _WORKER_ENGINE: list[Engine] = []
 
 
-def _start_worker(spec: EngineSpec) -> None:
+def _start_worker(spec: EngineSpec, owner: int) -> None:
     _WORKER_ENGINE[:] = [spec.build()]
+    threading.Thread(target=_exit_after, args=(owner,), daemon=True).start()
+
+
+def _exit_after(owner: int) -> None:
+    """End this worker, and the fork server it came from, once process *owner* is gone.
+
+    A run that is killed (``kill -9``, the OOM killer) cannot shut its pool down,
+    and its workers and fork server would otherwise wait for work forever.
+    """
+    while True:
+        time.sleep(_OWNER_CHECK)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            break
+        except PermissionError:  # the pid was reused by another user's process
+            break
+    server = os.getppid()
+    if server not in (1, owner):
+        with contextlib.suppress(OSError):
+            os.kill(server, signal.SIGTERM)
+    os._exit(0)
 
 
 def _assess_chunk(sources: list[FactSource], detail: str) -> list[PortfolioRecord]:
@@ -156,7 +183,7 @@ class _Pool:
             max_workers=self.jobs,
             mp_context=_context(),
             initializer=_start_worker,
-            initargs=(self.spec,),
+            initargs=(self.spec, os.getpid()),
         )
 
     def submit(self, chunk: list[FactSource]) -> Future[list[PortfolioRecord]]:
