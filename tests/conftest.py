@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,40 @@ def install(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         monkeypatch.delenv(LOAD_PLUGINS_ENV, raising=False)
 
     return install
+
+
+class HtmlPage(HTMLParser):
+    """A page as a browser would build it: elements, text, what it would run or load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        #: src/href that leave the page, and event handlers as name=value
+        self.remote: list[str] = []
+        #: event-handler attributes, by name
+        self.handlers: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href") and value and not value.startswith("#"):
+                self.remote.append(value)
+            if name.startswith("on"):
+                self.remote.append(f"{name}={value}")
+                self.handlers.append(name)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@pytest.fixture(scope="session")
+def parse_html() -> Callable[[str], HtmlPage]:
+    """An HTML page parsed into an :class:`HtmlPage`."""
+
+    def parse(text: str) -> HtmlPage:
+        page = HtmlPage()
+        page.feed(text)
+        return page
+
+    return parse

@@ -8,8 +8,8 @@ import pty
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from datetime import date, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,9 @@ def test_the_text_report_shows_scores_changes_and_alerts(
     assert "Drift alerts in 2025-Q4, the latest period:" in out
 
 
-def test_markdown_and_html_are_written_to_a_file(quarters: list[str], tmp_path: Path) -> None:
+def test_markdown_and_html_are_written_to_a_file(
+    quarters: list[str], tmp_path: Path, parse_html: Callable[[str], Any]
+) -> None:
     md, page = tmp_path / "trend.md", tmp_path / "trend.html"
     assert main(["trend", *quarters, "--format", "markdown", "-o", str(md)]) == 0
     text = md.read_text(encoding="utf-8")
@@ -87,16 +89,7 @@ def test_markdown_and_html_are_written_to_a_file(quarters: list[str], tmp_path: 
     assert main(["trend", *quarters, "--format", "html", "-o", str(page)]) == 0
     html = page.read_text(encoding="utf-8")
 
-    class Tags(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.tags: list[str] = []
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            self.tags.append(tag)
-
-    parser = Tags()
-    parser.feed(html)
+    parser = parse_html(html)
     assert "script" not in parser.tags
     assert parser.tags.count("svg") == 1
     # The chart draws a line per series: overall and the six areas.

@@ -11,8 +11,8 @@ import io
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import date, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -495,21 +495,6 @@ HOSTILE = (
 )
 
 
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.handlers: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs_: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.handlers.extend(name for name, _ in attrs_ if name.startswith("on"))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
 @pytest.fixture(scope="module")
 def hostile(engine: Engine) -> Trend:
     """Two assessed quarters and History of a partnership with a hostile name."""
@@ -544,10 +529,11 @@ def test_markdown_escapes_a_hostile_partnership_name(hostile: Trend) -> None:
     assert "`` q2 `x` | *y*.json ``" in report
 
 
-def test_html_escapes_a_hostile_partnership_name(hostile: Trend) -> None:
+def test_html_escapes_a_hostile_partnership_name(
+    hostile: Trend, parse_html: Callable[[str], Any]
+) -> None:
     html = render_trend_html(hostile)
-    page = _Page()
-    page.feed(html)
+    page = parse_html(html)
     assert "script" not in page.tags
     assert "img" not in page.tags
     assert page.handlers == []

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from html.parser import HTMLParser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,17 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def _rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of an output file, whatever its format."""
+    if path.suffix == ".jsonl":
+        return _jsonl(path)
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+    rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+    return rows
+
+
 def _normal(rows: list[dict[str, Any]]) -> list[str]:
     """Rows as sorted JSON lines, CSV's empty cells and joined lists read back."""
     out = []
@@ -129,13 +140,8 @@ def test_jsonl_csv_and_parquet_hold_the_same_rows(portfolio: Path, tmp_path: Pat
     for suffix in ("jsonl", "csv", "parquet"):
         out = tmp_path / f"rows.{suffix}"
         assert main(["portfolio", str(portfolio), "--jobs", "1", "--out", str(out)]) == 2
-        if suffix == "jsonl":
-            rows[suffix] = _jsonl(out)
-        elif suffix == "csv":
-            with out.open(encoding="utf-8", newline="") as handle:
-                rows[suffix] = list(csv.DictReader(handle))
-        else:
-            rows[suffix] = pq.read_table(out).to_pylist()
+        rows[suffix] = _rows(out)
+        if suffix == "parquet":
             assert not (tmp_path / "rows.parquet.partial.jsonl").exists()
     assert _normal(rows["jsonl"]) == _normal(rows["csv"]) == _normal(rows["parquet"])
 
@@ -212,26 +218,13 @@ def test_resume_after_a_kill_finishes_without_duplicates(tmp_path: Path, suffix:
         [*command, "--jobs", "2", "--resume"], capture_output=True, text=True, check=False
     )
     assert finished.returncode == 0, finished.stderr
-    if suffix == "jsonl":
-        rows = _jsonl(out)
-    elif suffix == "csv":
-        with out.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    else:
-        rows = pq.read_table(out).to_pylist()
+    rows = _rows(out)
     sources = [row["source"] for row in rows]
     assert len(sources) == len(set(sources)) == 240
     # And they are the rows of a run that was never interrupted.
     clean = tmp_path / f"clean.{suffix}"
     assert main(["portfolio", str(folder), "--jobs", "1", "--out", str(clean)]) == 0
-    if suffix == "jsonl":
-        expected = _jsonl(clean)
-    elif suffix == "csv":
-        with clean.open(encoding="utf-8", newline="") as handle:
-            expected = list(csv.DictReader(handle))
-    else:
-        expected = pq.read_table(clean).to_pylist()
-    assert _normal(rows) == _normal(expected)
+    assert _normal(rows) == _normal(_rows(clean))
 
 
 def test_a_cut_last_line_is_dropped_before_resuming(tmp_path: Path) -> None:
@@ -257,7 +250,7 @@ def test_resuming_a_file_of_another_catalog_is_refused(
 
 
 def test_two_thousand_generated_partnerships_to_parquet_and_an_html_report(
-    tmp_path: Path,
+    tmp_path: Path, parse_html: Callable[[str], Any]
 ) -> None:
     folder = tmp_path / "many"
     generated = subprocess.run(
@@ -282,16 +275,7 @@ def test_two_thousand_generated_partnerships_to_parquet_and_an_html_report(
     assert table.num_rows == 2000
     assert len(set(table.column("partnership_id").to_pylist())) == 2000
 
-    class Tags(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.tags: list[str] = []
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            self.tags.append(tag)
-
-    page = Tags()
-    page.feed(report.read_text(encoding="utf-8"))
+    page = parse_html(report.read_text(encoding="utf-8"))
     assert "script" not in page.tags
     assert page.tags.count("svg") >= 1
     assert "Partnerships: 2000; 2000 assessed, 0 not assessed." in report.read_text(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,42 +20,17 @@ HOSTILE = (
 )
 
 
-class _Page(HTMLParser):
-    """What a browser would build: the elements, and any script or remote resource."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.remote: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        for name, value in attrs:
-            if name in ("src", "href") and value and not value.startswith("#"):
-                self.remote.append(value)
-            if name.startswith("on"):
-                self.remote.append(f"{name}={value}")
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _page(text: str) -> _Page:
-    page = _Page()
-    page.feed(text)
-    return page
-
-
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     return engine_with()
 
 
-def test_the_page_is_self_contained_with_both_charts(engine: Engine, examples_dir: Path) -> None:
+def test_the_page_is_self_contained_with_both_charts(
+    engine: Engine, examples_dir: Path, parse_html: Callable[[str], Any]
+) -> None:
     source = examples_dir / "healthy.toml"
     html = render_html([engine.assess(source)], [str(source)])
-    page = _page(html)
+    page = parse_html(html)
     assert "script" not in page.tags
     assert page.remote == []
     assert page.tags.count("svg") == 2  # the areas, and the trend over the history
@@ -78,7 +54,9 @@ def test_one_input_gives_one_page(engine: Engine, examples_dir: Path) -> None:
     assert "chart-trend" not in first  # no history, no trend chart
 
 
-def test_a_hostile_fact_file_renders_escaped(examples_dir: Path, tmp_path: Path) -> None:
+def test_a_hostile_fact_file_renders_escaped(
+    examples_dir: Path, tmp_path: Path, parse_html: Callable[[str], Any]
+) -> None:
     text = (examples_dir / "case_study_before.toml").read_text(encoding="utf-8")
     escaped = HOSTILE.replace("\\", "\\\\").replace('"', '\\"')
     text = text.replace('name = "Corvid Software"', f'name = "{escaped}"').replace(
@@ -90,7 +68,7 @@ def test_a_hostile_fact_file_renders_escaped(examples_dir: Path, tmp_path: Path)
     out = tmp_path / "report.html"
     assert main(["assess", str(target), "--format", "html", "-o", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
-    page = _page(html)
+    page = parse_html(html)
     assert "script" not in page.tags
     assert "img" not in page.tags
     assert page.remote == []
