@@ -12,8 +12,8 @@ records (summary documents) as ``realign portfolio`` does, and counts them:
 - jobs2: ``assess_many(jobs=2)``, a process pool of two workers (recycled after
   --recycle-after partnerships each);
 - dask: ``assess_on_dask`` on ``local_cluster(2)``, two worker processes of one thread
-  each, started for the run (its start-up is timed too), in chunks of 32 as
-  ``realign portfolio --dask`` sends them.
+  each, started for the run (its start-up is timed too), in chunks growing from 8 to
+  --dask-chunk-size (128 by default, as ``realign portfolio --dask`` sends them).
 
 The table gives partnerships per second over the whole run, the speedup against jobs1,
 and the workers' memory, read from /proc every half second: how many worker processes
@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="where the partnerships are (or go)")
     parser.add_argument("--recycle-after", type=int, default=2000)
     parser.add_argument("--chunk-size", type=int, default=8)
-    parser.add_argument("--dask-chunk-size", type=int, default=32, help="as realign portfolio")
+    parser.add_argument("--dask-chunk-size", type=int, default=128, help="as realign portfolio")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.dir or Path(scratch) / "portfolio"

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from realign import Engine, FactSource
 from realign.portfolio import (
@@ -19,6 +21,7 @@ from realign.portfolio import (
     check_paths,
     portfolio_sources,
 )
+from realign.portfolio.pool import chunks
 from realign.testing import engine_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,3 +216,29 @@ def test_a_summary_gives_the_same_rows_and_report_as_the_full_document(
     assert "evidence" not in document["findings"][0]
     with pytest.raises(ValueError, match="detail must be one of full, summary"):
         list(assess_many([], detail="brief"))
+
+
+@given(
+    count=st.integers(0, 300),
+    size=st.integers(1, 200),
+    first=st.none() | st.integers(1, 64),
+    every=st.integers(1, 4),
+)
+def test_chunks_cover_the_stream_in_order_and_grow_to_their_size(
+    count: int, size: int, first: int | None, every: int
+) -> None:
+    sources = [FactSource.from_text("{}", name=f"s{i}", format="json") for i in range(count)]
+    made = list(chunks(iter(sources), size, first=first, every=every))
+    assert [s for chunk in made for s in chunk] == sources
+    sizes = [len(chunk) for chunk in made]
+    full = sizes[:-1]  # the last one may be short
+    start = min(first or size, size)
+    expected = [min(start * 2 ** (i // every), size) for i in range(len(full))]
+    assert full == expected
+    assert all(0 < n <= size for n in sizes)
+
+
+def test_a_short_stream_still_reaches_every_worker() -> None:
+    # 16 sources, tasks of up to 128 starting at 8 for each of 2 workers: two tasks.
+    sources = (FactSource.from_text("{}", name=f"s{i}", format="json") for i in range(16))
+    assert [len(c) for c in chunks(sources, 128, first=8, every=2)] == [8, 8]

@@ -30,8 +30,6 @@ __all__ = ["run_portfolio"]
 
 #: error records shown on stderr as they come; the rest are counted
 SHOWN_ERRORS = 20
-#: partnerships per Dask task
-DASK_CHUNK = 32
 
 
 def run_portfolio(args: argparse.Namespace) -> int:
@@ -123,8 +121,6 @@ def _records(
             ordered=True,
             progress=advance,
             n_workers=jobs if args.jobs is not None else None,
-            # A Dask task costs the scheduler more than a pool's chunk: larger ones.
-            chunk_size=DASK_CHUNK,
             detail="summary",
         )
         return

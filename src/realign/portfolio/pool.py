@@ -272,7 +272,20 @@ class _Pool:
             self.executor = self._new_executor()
 
 
-def chunks(stream: Iterator[FactSource], size: int) -> Iterator[list[FactSource]]:
-    """*stream* in lists of *size* (the last one shorter), read as they are needed."""
-    while chunk := list(itertools.islice(stream, size)):
+def chunks(
+    stream: Iterator[FactSource], size: int, *, first: int | None = None, every: int = 1
+) -> Iterator[list[FactSource]]:
+    """*stream* in lists of *size* (the last one shorter), read as they are needed.
+
+    With *first*, the lists start at that size and double every *every* lists
+    until they reach *size*: large chunks spare a scheduler its per-task cost, and
+    small ones first put every worker to work at once, even on a short stream,
+    and return the first records early.
+    """
+    current = min(first or size, size)
+    made = 0
+    while chunk := list(itertools.islice(stream, current)):
         yield chunk
+        made += 1
+        if made % every == 0:
+            current = min(current * 2, size)
