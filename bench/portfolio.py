@@ -211,17 +211,18 @@ def main() -> None:
             f"N = {args.n}, chunk {args.chunk_size} (Dask {args.dask_chunk_size}), "
             f"recycle after {args.recycle_after}"
         )
-        rows = []
-        base = None
+        measured = []
         for run in args.runs:
             load = f"{os.getloadavg()[0]:.2f}"
             count, elapsed, memory = _measure(run, folder, args)
-            rate = count / elapsed
-            base = base or (rate if run == "jobs1" else None)
-            speedup = f"{rate / base:.2f}×" if base else "n/a"
+            measured.append((run, load, count, elapsed, memory))
+        rates = {run: count / elapsed for run, _, count, elapsed, _ in measured}
+        rows = []
+        for run, load, count, elapsed, memory in measured:
+            speedup = f"{rates[run] / rates['jobs1']:.2f}×" if "jobs1" in rates else "n/a"
             workers, peaks, drift = memory.summary()
             rows.append(
-                [run, load, f"{count:,}", f"{elapsed:.1f}", f"{rate:.1f}", speedup,
+                [run, load, f"{count:,}", f"{elapsed:.1f}", f"{rates[run]:.1f}", speedup,
                  workers, peaks, drift]
             )  # fmt: skip
         header = [
@@ -231,8 +232,7 @@ def main() -> None:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, ["-" * w for w in widths], *rows]:
             print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-        if "jobs2" in args.runs and "dask" in args.runs:
-            rates = {r[0]: float(r[4]) for r in rows}
+        if "jobs2" in rates and "dask" in rates:
             print(f"dask / pool: {rates['dask'] / rates['jobs2']:.2f}")
 
 

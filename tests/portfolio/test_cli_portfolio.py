@@ -227,6 +227,35 @@ def test_resume_after_a_kill_finishes_without_duplicates(tmp_path: Path, suffix:
     assert _normal(rows) == _normal(_rows(clean))
 
 
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_resume_tries_failed_partnerships_again(
+    tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "few"
+    generate(folder, 4, seed=5)
+    good = sorted(folder.glob("*.json"))[0].read_text(encoding="utf-8")
+    fixed_later = folder / "zz_fixed_later.json"
+    fixed_later.write_text("{not json", encoding="utf-8")
+    still_broken = folder / "zz_still_broken.toml"
+    still_broken.write_text("[assessment\n", encoding="utf-8")
+    out = tmp_path / f"rows.{suffix}"
+    command = ["portfolio", str(folder), "--jobs", "1", "--out", str(out)]
+    assert main(command) == 2
+    first = {row["source"]: row["status"] for row in _rows(out)}
+    assert first[str(fixed_later)] == first[str(still_broken)] == "error"
+    fixed_later.write_text(good.replace('"id": "', '"id": "fixed-', 1), encoding="utf-8")
+    assert main([*command, "--resume"]) == 2  # one is still broken
+    rows = _rows(out)
+    sources = [row["source"] for row in rows]
+    assert len(sources) == len(set(sources)) == 6
+    status = {row["source"]: row["status"] for row in rows}
+    assert status[str(fixed_later)] == "ok"
+    assert status[str(still_broken)] == "error"
+    # The partnerships assessed the first time were not assessed again.
+    assert {s for s, v in first.items() if v == "ok"} <= {s for s, v in status.items() if v == "ok"}
+    assert "realign: 1 of 2 partnerships could not be assessed" in capsys.readouterr().err
+
+
 def test_a_cut_last_line_is_dropped_before_resuming(tmp_path: Path) -> None:
     folder = tmp_path / "few"
     generate(folder, 5, seed=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -38,3 +39,13 @@ def test_the_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     [block] = re.findall(r"```python\n(.*?)```", DOC, re.S)
     exec(compile(block, "docs/portfolio.md", "exec"), {})
+
+
+def test_the_dask_task_sizes_are_the_code_s() -> None:
+    pytest.importorskip("distributed")
+    from realign.portfolio import on_dask
+
+    default = inspect.signature(on_dask.assess_on_dask).parameters["chunk_size"].default
+    first = on_dask._FIRST_CHUNK
+    sizes = f"first task takes {first} partnerships, and the size doubles up to {default}"
+    assert sizes in " ".join(DOC.split())

@@ -87,6 +87,13 @@ def run_portfolio(args: argparse.Namespace) -> int:
         raise
     if writer is not None:
         writer.close()
+    if done:
+        # The report is built from this run's assessments; rows alone cannot rebuild
+        # the others' (they keep no finding's title or severity).
+        sys.stderr.write(
+            f"realign: resumed: the report covers the {report.total} partnerships assessed "
+            f"in this run, not the {len(done)} already in {args.out}\n"
+        )
     _render(args, report)
     if failed:
         more = f" ({failed - SHOWN_ERRORS} not shown above)" if failed > SHOWN_ERRORS else ""

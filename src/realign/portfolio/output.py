@@ -3,7 +3,8 @@
 Every row is flushed as soon as it is written, so a run that is killed leaves
 every finished partnership on disk. ``--resume`` reads the sources already
 written and skips them. A line cut short by the kill is dropped first, so the
-rows stay whole and none is written twice.
+rows stay whole and none is written twice. Error rows are dropped too: their
+partnerships are tried again, as their files may have been fixed.
 
 Parquet cannot grow row by row. Its rows go to a JSON Lines journal beside the
 file (``OUT.partial.jsonl``), and the Parquet file is written from the journal
@@ -88,7 +89,6 @@ class RowWriter:
     # -- resuming ---------------------------------------------------------------------
 
     def _resume(self) -> set[str]:
-        done: set[str] = set()
         if self.parquet and self.path.exists():
             # A finished Parquet file: its rows move to the journal, which grows from there.
             import pyarrow.parquet as pq
@@ -100,22 +100,48 @@ class RowWriter:
                     journal.write(json.dumps(row) + "\n")
             self.path.unlink()
         if not self._lines.exists():
-            return done
+            return set()
         _drop_cut_line(self._lines)
-        if self.path.suffix == ".csv":
-            with self._lines.open(encoding="utf-8", newline="") as handle:
-                rows = csv.reader(handle)
-                header = next(rows, None)
-                if header is not None:
-                    self._check_columns(header)
-                done.update(row[0] for row in rows if row)
-        else:
+        done: set[str] = set()
+        failed = 0
+        for source, ok, _ in self._records():
+            if ok:
+                done.add(source)
+            else:
+                failed += 1
+        if failed:
+            # A partnership that failed is tried again: its file may have been fixed
+            # since. Its error row goes, so that the file never holds two rows of it.
+            temporary = self._lines.with_name(self._lines.name + ".resume")
+            with temporary.open("w", encoding="utf-8", newline="") as out:
+                out.writelines(text for _, ok, text in self._records(header=True) if ok)
+            os.replace(temporary, self._lines)
+        return done
+
+    def _records(self, *, header: bool = False) -> Iterator[tuple[str, bool, str]]:
+        """The file's rows, read as they are needed: source, whether it was assessed, text.
+
+        With *header*, a CSV file's header comes first, as an assessed row of its own.
+        """
+        status = self.columns.index("status")
+        if self.path.suffix != ".csv":
             with self._lines.open(encoding="utf-8") as handle:
                 for line in handle:
                     row = json.loads(line)
                     self._check_columns(list(row))
-                    done.add(row["source"])
-        return done
+                    yield row["source"], row["status"] == "ok", line
+            return
+        with self._lines.open(encoding="utf-8", newline="") as handle:
+            rows = csv.reader(handle)
+            first = next(rows, None)
+            if first is None:
+                return
+            self._check_columns(first)
+            if header:
+                yield "", True, _csv_line(first)
+            for row in rows:
+                if row:
+                    yield row[0], row[status] == "ok", _csv_line(row)
 
     def _check_columns(self, found: Sequence[str]) -> None:
         if list(found) != self.columns:
@@ -140,6 +166,13 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, list):
         return ";".join(value)
     return value
+
+
+def _csv_line(cells: list[str]) -> str:
+    """One CSV record as this module writes it (quoting only where needed, "\\n" after)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
 
 
 def _drop_cut_line(path: Path) -> None:
