@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,7 @@ from realign.portfolio import (
     check_paths,
     portfolio_sources,
 )
-from realign.portfolio.pool import chunks
+from realign.portfolio.pool import DEATHS_IN_A_ROW, chunks
 from realign.testing import engine_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,3 +245,90 @@ def test_a_short_stream_still_reaches_every_worker() -> None:
     # 16 sources, tasks of up to 128 starting at 8 for each of 2 workers: two tasks.
     sources = (FactSource.from_text("{}", name=f"s{i}", format="json") for i in range(16))
     assert [len(c) for c in chunks(sources, 128, first=8, every=2)] == [8, 8]
+
+
+# --- workers that die, or cannot start --------------------------------------------------
+
+#: runs assess_many(jobs=2) in a fresh process (a fork server of its own, with the crash
+#: plugin on its path) and prints its records, or the WorkerError that stopped it
+_POOL_RUN = """
+import json, sys
+from conftest import _with_crash_plugin  # this directory's: the crash plugin's spec
+from realign.plugins import get_plugin_manager
+from realign.portfolio import EngineSpec, WorkerError, assess_many
+
+paths, rulesets = json.loads(sys.argv[1])
+plugins = get_plugin_manager().recipe
+spec = _with_crash_plugin(EngineSpec.of(rulesets=rulesets, backend="python", plugins=plugins))
+try:
+    records = list(assess_many(paths, engine=spec, jobs=2, chunk_size=2, ordered=True))
+except WorkerError as error:
+    print(json.dumps({"error": str(error)}))
+else:
+    print(json.dumps({"records": [[r.source, list(r.problems)] for r in records]}))
+"""
+
+
+def _pool_run(
+    paths: list[Path], crash_plugin_dir: Path, rulesets: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    path = [str(crash_plugin_dir), str(Path(__file__).parent), *(p for p in sys.path if p)]
+    done = subprocess.run(
+        [sys.executable, "-c", _POOL_RUN, json.dumps([[str(p) for p in paths], rulesets])],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _crashers(folder: Path, n: int) -> list[Path]:
+    paths = []
+    for i in range(n):
+        path = folder / f"boom{i}.crash"
+        path.write_text("no matter\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_a_source_that_kills_its_worker_becomes_an_error_record(
+    portfolio: Path, tmp_path: Path, crash_plugin_dir: Path
+) -> None:
+    good = sorted((portfolio / "files").glob("p*.json"))[:6]
+    [boom] = _crashers(tmp_path, 1)
+    paths = [*good[:3], boom, *good[3:]]
+    result = _pool_run(paths, crash_plugin_dir)
+    assert [source for source, _ in result["records"]] == [str(p) for p in paths]
+    problems = dict(result["records"])
+    assert problems[str(boom)] == [
+        f"{boom}: error: the worker process died assessing it (a crash inside the matcher); "
+        "it was not assessed"
+    ]
+    assert all(problems[str(p)] == [] for p in good)
+
+
+def test_workers_that_keep_dying_stop_the_run(
+    portfolio: Path, tmp_path: Path, crash_plugin_dir: Path
+) -> None:
+    good = sorted((portfolio / "files").glob("p*.json"))[:2]
+    booms = _crashers(tmp_path, DEATHS_IN_A_ROW + 1)
+    result = _pool_run([*good, *booms], crash_plugin_dir)
+    assert result["error"].startswith(
+        f"worker processes died on {DEATHS_IN_A_ROW} partnerships in a row, the last "
+        f"{booms[DEATHS_IN_A_ROW - 1]}; the pool, not the partnerships, is failing"
+    )
+
+
+def test_workers_that_cannot_build_the_engine_stop_the_run_and_say_why(
+    portfolio: Path, tmp_path: Path, crash_plugin_dir: Path
+) -> None:
+    # The workers build their engines themselves; this process never reads the rule set.
+    gone = tmp_path / "gone.toml"
+    good = sorted((portfolio / "files").glob("p*.json"))[:4]
+    result = _pool_run(good, crash_plugin_dir, rulesets=(str(gone),))
+    assert result["error"].startswith("the worker processes cannot build the engine: ")
+    assert str(gone) in result["error"]

@@ -16,12 +16,11 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import attrs
 import pytest
 
 import realign
@@ -53,7 +52,6 @@ BROKEN_FILES = {
     "zz_broken_3.toml": "range_nps.toml",
 }
 GENERATED = 20  # partnerships, each written as JSON and as TOML: 40 files
-CRASH_PLUGIN = "realign_dask_test_crash_plugin"
 
 
 def _load_generator() -> ModuleType:
@@ -69,30 +67,6 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _load_generator().write_pool(directory, GENERATED, formats=("json", "toml"))
     for name, original in BROKEN_FILES.items():
         shutil.copyfile(BROKEN / original, directory / name)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def crash_plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A plugin module whose loader kills its process on any ``.crash`` source."""
-    directory = tmp_path_factory.mktemp("crash_plugin")
-    (directory / f"{CRASH_PLUGIN}.py").write_text(
-        textwrap.dedent(
-            """
-            import os
-
-            from realign import hookimpl
-
-
-            @hookimpl(tryfirst=True)
-            def realign_load_facts(source):
-                if source.kind() == "crash":
-                    os._exit(3)  # as a crash inside the matcher would
-                return None
-            """
-        ),
-        encoding="utf-8",
-    )
     return directory
 
 
@@ -332,12 +306,9 @@ def test_a_source_that_kills_its_worker_becomes_an_error_record(
     client: Any,
     pool_records: dict[str, PortfolioRecord],
     tmp_path: Path,
+    with_crash_plugin: Callable[[EngineSpec], EngineSpec],
 ) -> None:
-    assert spec.plugins is not None
-    crashing = attrs.evolve(
-        spec,
-        plugins=attrs.evolve(spec.plugins, extra=(*spec.plugins.extra, ("module", CRASH_PLUGIN))),
-    )
+    crashing = with_crash_plugin(spec)
     boom = tmp_path / "boom.crash"
     boom.write_text("no matter\n", encoding="utf-8")
     good = sorted(portfolio.glob("p0000[0-5].json"))

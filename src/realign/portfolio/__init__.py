@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..engine_spec import EngineSpec, PluginRecipe, SpecError
-from .pool import assess_many, default_jobs
+from .pool import WorkerError, assess_many, default_jobs
 from .records import PortfolioRecord, assess_one, row_columns
 from .sources import PathError, check_paths, portfolio_sources
 
@@ -13,6 +13,7 @@ __all__ = [
     "PluginRecipe",
     "PortfolioRecord",
     "SpecError",
+    "WorkerError",
     "assess_many",
     "assess_one",
     "check_paths",

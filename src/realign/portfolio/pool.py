@@ -9,7 +9,9 @@ a worker retires (CPython gh-115634). The next pool starts while the last one fi
 its chunks, so the switch costs little. Only a bounded window of chunks is in flight, so
 memory stays flat however many sources there are. A worker that dies (a crash inside the
 matcher) costs its chunk a retry, one source at a time in a new pool; a source that
-kills a worker on its own becomes an error record.
+kills a worker on its own becomes an error record. Failures of the pool itself stop the
+run with a :class:`WorkerError`: workers that cannot build their engine, or that die on
+several partnerships in a row.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from typing import Any
 
 from ..engine import Engine
 from ..engine_spec import EngineSpec
+from ..errors import RealignError
 from ..loading import FactSource
 from ..plugins import get_plugin_manager
 from .records import PortfolioRecord, assess_one
 
-__all__ = ["assess_many", "chunks", "default_jobs"]
+__all__ = ["WorkerError", "assess_many", "chunks", "default_jobs"]
 
 #: seconds between a worker's checks that the process that started it still runs
 _OWNER_CHECK = 1.0
@@ -42,6 +45,12 @@ _OWNER_CHECK = 1.0
 DETAILS = ("full", "summary")
 #: chunks in flight per worker: enough to keep every worker busy, few enough to bound memory
 _WINDOW_PER_JOB = 4
+#: partnerships in a row whose worker died before the run stops: the pool, not they, is ill
+DEATHS_IN_A_ROW = 3
+
+
+class WorkerError(RealignError, RuntimeError):
+    """The worker processes cannot assess anything: no engine, or they keep dying."""
 
 
 def default_jobs() -> int:
@@ -84,6 +93,10 @@ def assess_many(
 
     A source that fails to load or assess becomes a record with ``problems``;
     the run never stops for one partnership.
+
+    Raises:
+        WorkerError: the worker processes cannot build the engine, or died on
+            :data:`DEATHS_IN_A_ROW` partnerships in a row.
     """
     if jobs < 1:
         msg = f"jobs must be 1 or more, not {jobs}"
@@ -119,11 +132,18 @@ def _spec(engine: EngineSpec | None) -> EngineSpec:
 
 #: this worker process's engine, built once by _start_worker (one per process, by design)
 _WORKER_ENGINE: list[Engine] = []
+#: why this worker process has no engine, when building it failed
+_WORKER_FAILURE: list[str] = []
 
 
 def _start_worker(spec: EngineSpec, owner: int) -> None:
-    _WORKER_ENGINE[:] = [spec.build()]
     threading.Thread(target=_exit_after, args=(owner,), daemon=True).start()
+    try:
+        _WORKER_ENGINE[:] = [spec.build()]
+    except Exception as error:
+        # An initializer that raises only breaks the pool, and the parent would learn
+        # no reason; every task this worker gets reports it instead.
+        _WORKER_FAILURE[:] = [f"{type(error).__name__}: {error}"]
 
 
 def _exit_after(owner: int) -> None:
@@ -148,6 +168,9 @@ def _exit_after(owner: int) -> None:
 
 
 def _assess_chunk(sources: list[FactSource], detail: str) -> list[PortfolioRecord]:
+    if not _WORKER_ENGINE:
+        msg = f"the worker processes cannot build the engine: {_WORKER_FAILURE[0]}"
+        raise WorkerError(msg)
     engine = _WORKER_ENGINE[0]
     return [assess_one(engine, source, detail=detail) for source in sources]
 
@@ -174,6 +197,7 @@ class _Pool:
         self.jobs = jobs
         self.chunks_per_pool = chunks_per_pool
         self.submitted = 0
+        self.deaths_in_a_row = 0
         self.retired: list[ProcessPoolExecutor] = []
         self.executor = self._new_executor()
 
@@ -231,6 +255,7 @@ class _Pool:
                 del pending[index]
             try:
                 records = future.result()
+                self.deaths_in_a_row = 0
             except BrokenProcessPool:
                 records = self._one_by_one(chunk)
             for record in records:
@@ -250,7 +275,16 @@ class _Pool:
             self._working()
             try:
                 records.extend(self.submit([source]).result())
-            except BrokenProcessPool:
+                self.deaths_in_a_row = 0
+            except BrokenProcessPool as error:
+                self.deaths_in_a_row += 1
+                if self.deaths_in_a_row >= DEATHS_IN_A_ROW:
+                    msg = (
+                        f"worker processes died on {self.deaths_in_a_row} partnerships in a "
+                        f"row, the last {source.name}; the pool, not the partnerships, "
+                        f"is failing ({error}), so the run stops"
+                    )
+                    raise WorkerError(msg) from error
                 records.append(
                     PortfolioRecord(
                         source=source.name,
