@@ -192,6 +192,44 @@ def test_paths_and_a_local_cluster_of_its_own(
     assert all(r == pool_records[r.source] for r in records)
 
 
+def test_the_cli_runs_on_a_scheduler_by_its_address(
+    portfolio: Path,
+    client: Any,
+    pool_records: dict[str, PortfolioRecord],
+    areas: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from realign.cli import main
+
+    few = tmp_path / "few"
+    few.mkdir()
+    for path in sorted(portfolio.glob("p0000[0-4].json")):
+        shutil.copyfile(path, few / path.name)
+    out = tmp_path / "rows.jsonl"
+    address = client.scheduler.address
+    assert main(["portfolio", str(few), "--dask", address, "--out", str(out)]) == 0
+    capsys.readouterr()
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    expected = [pool_records[str(portfolio / Path(row["source"]).name)].row(areas) for row in rows]
+    for row, reference in zip(rows, expected, strict=True):
+        assert {**row, "source": None} == {**reference, "source": None}
+    assert len(rows) == 5
+
+
+def test_an_address_with_no_scheduler_exits_2_without_a_traceback(
+    portfolio: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from realign.cli import main
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(["portfolio", str(portfolio / "p00000.json"), "--dask", "tcp://127.0.0.1:9"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert "Traceback" not in err
+
+
 def test_each_worker_builds_its_engine_once_and_reuses_it(
     portfolio: Path, spec: EngineSpec, client: Any, dask_records: list[PortfolioRecord]
 ) -> None:
