@@ -167,8 +167,9 @@ def _assess_chunk_pickled(
     """The chunk's records as one pickle (:func:`_unpickle_records` reads it).
 
     Dask would serialize a returned list item by item, each with a header of its
-    own, and the client would decode them on its event loop: one pickle per chunk
-    cost a third of the client's CPU less, on the same two cores as the workers.
+    own, and the client would decode the items on its event loop: about 0.1 ms of
+    CPU per partnership (measured on 2 cores), on the cores the workers use when
+    the cluster is local. One pickle per chunk takes a tenth of that.
     """
     return pickle.dumps(_assess_chunk(spec, name, sources, detail), pickle.HIGHEST_PROTOCOL)
 
