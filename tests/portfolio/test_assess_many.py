@@ -24,7 +24,7 @@ from realign.portfolio import (
     check_paths,
     portfolio_sources,
 )
-from realign.portfolio.pool import DEATHS_IN_A_ROW, chunks
+from realign.portfolio.pool import PROBE_AFTER_DEATHS, chunks
 from realign.testing import engine_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -253,13 +253,14 @@ def test_a_short_stream_still_reaches_every_worker() -> None:
 #: plugin on its path) and prints its records, or the WorkerError that stopped it
 _POOL_RUN = """
 import json, sys
-from conftest import _with_crash_plugin  # this directory's: the crash plugin's spec
+from conftest import CRASH_PLUGIN, ILL_PLUGIN, _with_crash_plugin  # this directory's
 from realign.plugins import get_plugin_manager
 from realign.portfolio import EngineSpec, WorkerError, assess_many
 
-paths, rulesets = json.loads(sys.argv[1])
+paths, rulesets, plugin = json.loads(sys.argv[1])
 plugins = get_plugin_manager().recipe
-spec = _with_crash_plugin(EngineSpec.of(rulesets=rulesets, backend="python", plugins=plugins))
+spec = EngineSpec.of(rulesets=rulesets, backend="python", plugins=plugins)
+spec = _with_crash_plugin(spec, {"crash": CRASH_PLUGIN, "ill": ILL_PLUGIN}[plugin])
 try:
     records = list(assess_many(paths, engine=spec, jobs=2, chunk_size=2, ordered=True))
 except WorkerError as error:
@@ -270,11 +271,15 @@ else:
 
 
 def _pool_run(
-    paths: list[Path], crash_plugin_dir: Path, rulesets: tuple[str, ...] = ()
+    paths: list[Path],
+    crash_plugin_dir: Path,
+    rulesets: tuple[str, ...] = (),
+    plugin: str = "crash",
 ) -> dict[str, Any]:
     path = [str(crash_plugin_dir), str(Path(__file__).parent), *(p for p in sys.path if p)]
+    arguments = json.dumps([[str(p) for p in paths], rulesets, plugin])
     done = subprocess.run(
-        [sys.executable, "-c", _POOL_RUN, json.dumps([[str(p) for p in paths], rulesets])],
+        [sys.executable, "-c", _POOL_RUN, arguments],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
@@ -311,16 +316,39 @@ def test_a_source_that_kills_its_worker_becomes_an_error_record(
     assert all(problems[str(p)] == [] for p in good)
 
 
-def test_workers_that_keep_dying_stop_the_run(
+def test_partnerships_that_crash_in_a_row_become_error_records(
     portfolio: Path, tmp_path: Path, crash_plugin_dir: Path
 ) -> None:
-    good = sorted((portfolio / "files").glob("p*.json"))[:2]
-    booms = _crashers(tmp_path, DEATHS_IN_A_ROW + 1)
-    result = _pool_run([*good, *booms], crash_plugin_dir)
+    # More crashes in a row than the probe waits for, then a lone one after good ones.
+    good = sorted((portfolio / "files").glob("p*.json"))[:4]
+    booms = _crashers(tmp_path, PROBE_AFTER_DEATHS + 2)
+    paths = [*good[:2], *booms[:-1], *good[2:], booms[-1]]
+    result = _pool_run(paths, crash_plugin_dir)
+    assert "error" not in result, result
+    problems = dict(result["records"])
+    assert [source for source, _ in result["records"]] == [str(p) for p in paths]
+    assert all(problems[str(p)] == [] for p in good)
+    for boom in booms:
+        assert problems[str(boom)] == [
+            f"{boom}: error: the worker process died assessing it (a crash inside the "
+            "matcher); it was not assessed"
+        ]
+
+
+def test_workers_that_die_on_any_task_stop_the_run(portfolio: Path, crash_plugin_dir: Path) -> None:
+    good = sorted((portfolio / "files").glob("p*.json"))[:6]
+    result = _pool_run(good, crash_plugin_dir, plugin="ill")
     assert result["error"].startswith(
-        f"worker processes died on {DEATHS_IN_A_ROW} partnerships in a row, the last "
-        f"{booms[DEATHS_IN_A_ROW - 1]}; the pool, not the partnerships, is failing"
+        f"worker processes died on {PROBE_AFTER_DEATHS} partnerships in a row, the last "
+        f"{good[PROBE_AFTER_DEATHS - 1]}, and then on a task without a partnership: the "
+        "pool, not the partnerships, is failing"
     )
+
+
+def test_chunk_sizes_must_be_positive() -> None:
+    for arguments in ({"size": 0}, {"size": 4, "first": 0}, {"size": 4, "every": 0}):
+        with pytest.raises(ValueError, match="must be 1 or more"):
+            chunks(iter([]), **arguments)
 
 
 def test_workers_that_cannot_build_the_engine_stop_the_run_and_say_why(

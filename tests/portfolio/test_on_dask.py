@@ -230,6 +230,18 @@ def test_an_address_with_no_scheduler_exits_2_without_a_traceback(
     assert "Traceback" not in err
 
 
+def test_tasks_start_small_for_every_worker_then_grow(
+    portfolio: Path, spec: EngineSpec, client: Any
+) -> None:
+    sources = list(portfolio_sources([portfolio]))[:40]
+    with distributed.get_task_stream(client) as stream:
+        records = list(on_dask.assess_on_dask(sources, spec=spec, client=client))
+    assert len(records) == 40
+    tasks = [t for t in stream.data if "_assess_chunk_pickled" in str(t["key"])]
+    # 8 and 8 (one each for the two worker threads), then 16, then the 8 left.
+    assert len(tasks) == 4
+
+
 def test_each_worker_builds_its_engine_once_and_reuses_it(
     portfolio: Path, spec: EngineSpec, client: Any, dask_records: list[PortfolioRecord]
 ) -> None:

@@ -8,10 +8,10 @@ pool is replaced, not one worker at a time:
 a worker retires (CPython gh-115634). The next pool starts while the last one finishes
 its chunks, so the switch costs little. Only a bounded window of chunks is in flight, so
 memory stays flat however many sources there are. A worker that dies (a crash inside the
-matcher) costs its chunk a retry, one source at a time in a new pool; a source that
-kills a worker on its own becomes an error record. Failures of the pool itself stop the
-run with a :class:`WorkerError`: workers that cannot build their engine, or that die on
-several partnerships in a row.
+matcher) costs its chunk a retry, one source at a time in a worker of its own; a source
+that kills that worker becomes an error record. Failures of the pool itself stop the run
+with a :class:`WorkerError`: workers that cannot build their engine, or that die even on a
+task without a partnership.
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ _OWNER_CHECK = 1.0
 DETAILS = ("full", "summary")
 #: chunks in flight per worker: enough to keep every worker busy, few enough to bound memory
 _WINDOW_PER_JOB = 4
-#: partnerships in a row whose worker died before the run stops: the pool, not they, is ill
-DEATHS_IN_A_ROW = 3
+#: partnerships in a row whose worker died before a task without one tests the pool itself
+PROBE_AFTER_DEATHS = 3
 
 
 class WorkerError(RealignError, RuntimeError):
-    """The worker processes cannot assess anything: no engine, or they keep dying."""
+    """The worker processes cannot assess anything: no engine, or they die on any task."""
 
 
 def default_jobs() -> int:
@@ -95,8 +95,9 @@ def assess_many(
     the run never stops for one partnership.
 
     Raises:
-        WorkerError: the worker processes cannot build the engine, or died on
-            :data:`DEATHS_IN_A_ROW` partnerships in a row.
+        WorkerError: the worker processes cannot build the engine, or die even on a
+            task without a partnership (tried after :data:`PROBE_AFTER_DEATHS`
+            partnerships in a row killed their worker).
     """
     if jobs < 1:
         msg = f"jobs must be 1 or more, not {jobs}"
@@ -115,7 +116,7 @@ def assess_many(
         return
     spec = engine.spec if isinstance(engine, Engine) else _spec(engine)
     spec.check_portable()
-    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size) * jobs, detail)
+    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size) * jobs, recycle_after, detail)
     try:
         yield from pool.run(stream, chunk_size, ordered, progress)
     finally:
@@ -188,27 +189,37 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+def _executor(spec: EngineSpec, workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_start_worker,
+        initargs=(spec, os.getpid()),
+    )
+
+
 class _Pool:
     """A process pool that survives its workers dying."""
 
-    def __init__(self, spec: EngineSpec, jobs: int, chunks_per_pool: int, detail: str) -> None:
+    def __init__(
+        self, spec: EngineSpec, jobs: int, chunks_per_pool: int, recycle_after: int, detail: str
+    ) -> None:
         self.spec = spec
         self.detail = detail
         self.jobs = jobs
         self.chunks_per_pool = chunks_per_pool
+        self.recycle_after = recycle_after
         self.submitted = 0
         self.deaths_in_a_row = 0
         self.retired: list[ProcessPoolExecutor] = []
         self.executor = self._new_executor()
+        #: one worker for retries, apart from the pool (made when first needed)
+        self.retry: ProcessPoolExecutor | None = None
+        self.retried = 0
 
     def _new_executor(self) -> ProcessPoolExecutor:
         self.submitted = 0
-        return ProcessPoolExecutor(
-            max_workers=self.jobs,
-            mp_context=_context(),
-            initializer=_start_worker,
-            initargs=(self.spec, os.getpid()),
-        )
+        return _executor(self.spec, self.jobs)
 
     def submit(self, chunk: list[FactSource]) -> Future[list[PortfolioRecord]]:
         if self.submitted >= self.chunks_per_pool:
@@ -220,8 +231,9 @@ class _Pool:
         return self.executor.submit(_assess_chunk, chunk, self.detail)
 
     def close(self) -> None:
-        for executor in (*self.retired, self.executor):
-            executor.shutdown(wait=True, cancel_futures=True)
+        for executor in (*self.retired, self.executor, self.retry):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def run(
         self,
@@ -265,26 +277,21 @@ class _Pool:
             refill()
 
     def _one_by_one(self, chunk: list[FactSource]) -> list[PortfolioRecord]:
-        """A chunk whose worker died, tried again a source at a time in a working pool.
+        """A chunk whose worker died, tried again a source at a time in a worker of its own.
 
         Every chunk in flight fails when one worker dies, so most of them are
-        innocent; the source that kills a worker on its own gets an error record.
+        innocent. The retry worker runs nothing else, so when it dies, the source
+        it was assessing killed it: that source gets an error record.
         """
         records = []
         for source in chunk:
-            self._working()
             try:
-                records.extend(self.submit([source]).result())
+                records.extend(self._retry([source]))
                 self.deaths_in_a_row = 0
-            except BrokenProcessPool as error:
+            except BrokenProcessPool:
                 self.deaths_in_a_row += 1
-                if self.deaths_in_a_row >= DEATHS_IN_A_ROW:
-                    msg = (
-                        f"worker processes died on {self.deaths_in_a_row} partnerships in a "
-                        f"row, the last {source.name}; the pool, not the partnerships, "
-                        f"is failing ({error}), so the run stops"
-                    )
-                    raise WorkerError(msg) from error
+                if self.deaths_in_a_row >= PROBE_AFTER_DEATHS:
+                    self._probe(source)
                 records.append(
                     PortfolioRecord(
                         source=source.name,
@@ -295,6 +302,40 @@ class _Pool:
                     )
                 )
         return records
+
+    def _retry(self, sources: list[FactSource]) -> list[PortfolioRecord]:
+        """*sources* assessed by the retry worker, replaced when it dies or has done its share."""
+        if self.retry is not None and self.retried >= self.recycle_after:
+            self.retry.shutdown(wait=False)
+            self.retry = None
+        if self.retry is None:
+            self.retry = _executor(self.spec, 1)
+            self.retried = 0
+        self.retried += len(sources)
+        try:
+            return self.retry.submit(_assess_chunk, sources, self.detail).result()
+        except BrokenProcessPool:
+            self.retry.shutdown(wait=False, cancel_futures=True)
+            self.retry = None
+            raise
+
+    def _probe(self, source: FactSource) -> None:
+        """Several partnerships in a row killed their worker: see whether any task can run.
+
+        Either they all crash the matcher, and the run goes on, or no worker can
+        run a task at all (a crash loop that would fail every partnership, one new
+        process each), and the run stops.
+        """
+        try:
+            self._retry([])
+        except BrokenProcessPool as error:
+            msg = (
+                f"worker processes died on {self.deaths_in_a_row} partnerships in a row, the "
+                f"last {source.name}, and then on a task without a partnership: the pool, "
+                f"not the partnerships, is failing ({error}), so the run stops"
+            )
+            raise WorkerError(msg) from error
+        self.deaths_in_a_row = 0
 
     def _working(self) -> None:
         """Replace the executor if a worker's death broke it."""
@@ -316,7 +357,16 @@ def chunks(
     small ones first put every worker to work at once, even on a short stream,
     and return the first records early.
     """
-    current = min(first or size, size)
+    for name, value in (("size", size), ("first", first), ("every", every)):
+        if value is not None and value < 1:
+            msg = f"{name} must be 1 or more, not {value}"
+            raise ValueError(msg)
+    return _growing_chunks(stream, size, min(first or size, size), every)
+
+
+def _growing_chunks(
+    stream: Iterator[FactSource], size: int, current: int, every: int
+) -> Iterator[list[FactSource]]:
     made = 0
     while chunk := list(itertools.islice(stream, current)):
         yield chunk
