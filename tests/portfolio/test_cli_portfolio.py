@@ -322,3 +322,28 @@ def test_dask_local_gives_the_pool_s_rows(portfolio: Path, tmp_path: Path) -> No
         == 2
     )
     assert sorted(on_dask.read_text().splitlines()) == sorted(pooled.read_text().splitlines())
+
+
+def test_a_pool_that_fails_stops_the_run_with_exit_2_and_keeps_its_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from realign.portfolio import WorkerError, command
+    from realign.portfolio.records import assess_one
+    from realign.testing import engine_with
+
+    folder = tmp_path / "few"
+    generate(folder, 3, seed=4)
+    engine = engine_with(backend="python")
+
+    def failing(sources: Any, **_: Any) -> Any:
+        for source in list(sources)[:2]:
+            yield assess_one(engine, source, detail="summary")
+        raise WorkerError("the worker processes cannot build the engine: ImportError: gone")
+
+    monkeypatch.setattr(command, "assess_many", failing)
+    out = tmp_path / "rows.jsonl"
+    assert main(["portfolio", str(folder), "--jobs", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "the worker processes cannot build the engine: ImportError: gone" in err
+    assert "Traceback" not in err
+    assert len(_rows(out)) == 2  # what was written stays, for --resume

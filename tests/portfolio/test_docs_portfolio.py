@@ -47,14 +47,13 @@ def test_the_dask_task_sizes_are_the_code_s() -> None:
 
     default = inspect.signature(on_dask.assess_on_dask).parameters["chunk_size"].default
     first = on_dask._FIRST_CHUNK
-    sizes = f"first task takes {first} partnerships, and the size doubles up to {default}"
+    sizes = f"thread's first task takes {first} partnerships, and the size doubles up to {default}"
     assert sizes in " ".join(DOC.split())
 
 
-def test_the_deaths_that_stop_a_run_are_the_code_s() -> None:
-    from realign.portfolio.pool import DEATHS_IN_A_ROW
+def test_the_deaths_before_a_probe_are_the_code_s() -> None:
+    from realign.portfolio.pool import PROBE_AFTER_DEATHS
 
     words = {2: "two", 3: "three", 4: "four", 5: "five"}
     flat = " ".join(DOC.split())
-    assert f"workers die on {words[DEATHS_IN_A_ROW]} partnerships in a row" in flat
-    assert f"die on {words[DEATHS_IN_A_ROW]} partnerships in a row, raise `WorkerError`" in flat
+    assert f"After {words[PROBE_AFTER_DEATHS]} such deaths in a row" in flat

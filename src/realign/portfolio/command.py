@@ -58,7 +58,16 @@ def run_portfolio(args: argparse.Namespace) -> int:
     engine = spec.build() if jobs == 1 and not args.dask else spec.build(backend="python")
     areas = list(engine.catalog.scoring.weights)
     areas += sorted({rule.area for rule in engine.rules} - set(areas))
-    writer = open_rows(args.out, row_columns(areas), resume=args.resume) if args.out else None
+    writer = (
+        open_rows(
+            args.out,
+            row_columns(areas),
+            resume=args.resume,
+            retry=lambda: {source.name for source in portfolio_sources(args.paths)},
+        )
+        if args.out
+        else None
+    )
     done = writer.done if writer is not None else set()
     report = PortfolioReport()
     failed = 0

@@ -2,9 +2,10 @@
 
 Every row is flushed as soon as it is written, so a run that is killed leaves
 every finished partnership on disk. ``--resume`` reads the sources already
-written and skips them. A line cut short by the kill is dropped first, so the
-rows stay whole and none is written twice. Error rows are dropped too: their
-partnerships are tried again, as their files may have been fixed.
+written and skips them (:mod:`.resume` reads them). A row cut short by the kill
+is dropped first, so the rows stay whole and none is written twice. The error
+rows of partnerships the run covers are dropped too: those are tried again, as
+their files may have been fixed.
 
 Parquet cannot grow row by row. Its rows go to a JSON Lines journal beside the
 file (``OUT.partial.jsonl``), and the Parquet file is written from the journal
@@ -15,15 +16,15 @@ file that is already complete.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import RealignError
 from .records import column_kind
+from .resume import CSV_LINE_END, StoredRow, check_columns, drop_cut_line, stored_rows
 
 __all__ = ["OUT_SUFFIXES", "OutputError", "RowWriter", "arrow_type", "open_rows"]
 
@@ -39,7 +40,14 @@ class OutputError(RealignError, ValueError):
 class RowWriter:
     """Writes rows to one file; ``done`` holds the sources already there."""
 
-    def __init__(self, path: Path, columns: Sequence[str], *, resume: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        columns: Sequence[str],
+        *,
+        resume: bool,
+        retry: Callable[[], Container[str]] | None = None,
+    ) -> None:
         if path.suffix not in OUT_SUFFIXES:
             msg = (
                 f"{path}: the output's suffix must be one of {', '.join(OUT_SUFFIXES)}, "
@@ -54,12 +62,14 @@ class RowWriter:
             _require_pyarrow(path)
         self._lines = self.journal if self.parquet else path
         if resume:
-            self.done = self._resume()
+            self.done = self._resume(retry)
         elif self.parquet:
             self.journal.unlink(missing_ok=True)
         fresh = not resume or not self._lines.exists() or self._lines.stat().st_size == 0
         self._file: IO[str] = self._lines.open("a" if resume else "w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._file, lineterminator="\n") if path.suffix == ".csv" else None
+        self._csv = (
+            csv.writer(self._file, lineterminator=CSV_LINE_END) if path.suffix == ".csv" else None
+        )
         if self._csv is not None and fresh:
             self._csv.writerow(self.columns)
             self._file.flush()
@@ -88,76 +98,69 @@ class RowWriter:
 
     # -- resuming ---------------------------------------------------------------------
 
-    def _resume(self) -> set[str]:
+    def _resume(self, retry: Callable[[], Container[str]] | None) -> set[str]:
         if self.parquet and self.path.exists():
+            if self.journal.exists():
+                # Killed after the Parquet file was finished from the journal and before
+                # the journal went (or while its rows moved back): the file has them all.
+                self.journal.unlink()
             # A finished Parquet file: its rows move to the journal, which grows from there.
             import pyarrow.parquet as pq
 
             table = pq.read_table(self.path)
-            self._check_columns(table.column_names)
+            check_columns(self.path, table.column_names, self.columns)
             with self.journal.open("a", encoding="utf-8") as journal:
                 for row in table.to_pylist():
                     journal.write(json.dumps(row) + "\n")
             self.path.unlink()
         if not self._lines.exists():
             return set()
-        _drop_cut_line(self._lines)
+        drop_cut_line(self._lines)
         done: set[str] = set()
-        failed = 0
-        for source, ok, _ in self._records():
-            if ok:
-                done.add(source)
-            else:
-                failed += 1
-        if failed:
-            # A partnership that failed is tried again: its file may have been fixed
-            # since. Its error row goes, so that the file never holds two rows of it.
+        failed: set[str] = set()
+        cut = False
+        for row in self._stored():
+            if row.status == "ok":
+                done.add(row.source)
+            elif row.status == "error":
+                failed.add(row.source)
+            cut = cut or row.status == "cut"
+        # A partnership that failed is tried again, as its file may have been fixed
+        # since: its error row goes, so that the file never holds two rows of it.
+        # Partnerships this run does not cover keep theirs.
+        covered = retry() if retry is not None and failed else None
+        again = failed if covered is None else {source for source in failed if source in covered}
+        if again or cut:
             temporary = self._lines.with_name(self._lines.name + ".resume")
             with temporary.open("w", encoding="utf-8", newline="") as out:
-                out.writelines(text for _, ok, text in self._records(header=True) if ok)
+                out.writelines(
+                    row.text
+                    for row in self._stored()
+                    if row.status != "cut" and not (row.status == "error" and row.source in again)
+                )
             os.replace(temporary, self._lines)
-        return done
+        return done | (failed - again)
 
-    def _records(self, *, header: bool = False) -> Iterator[tuple[str, bool, str]]:
-        """The file's rows, read as they are needed: source, whether it was assessed, text.
-
-        With *header*, a CSV file's header comes first, as an assessed row of its own.
-        """
-        status = self.columns.index("status")
-        if self.path.suffix != ".csv":
-            with self._lines.open(encoding="utf-8") as handle:
-                for line in handle:
-                    row = json.loads(line)
-                    self._check_columns(list(row))
-                    yield row["source"], row["status"] == "ok", line
-            return
-        with self._lines.open(encoding="utf-8", newline="") as handle:
-            rows = csv.reader(handle)
-            first = next(rows, None)
-            if first is None:
-                return
-            self._check_columns(first)
-            if header:
-                yield "", True, _csv_line(first)
-            for row in rows:
-                if row:
-                    yield row[0], row[status] == "ok", _csv_line(row)
-
-    def _check_columns(self, found: Sequence[str]) -> None:
-        if list(found) != self.columns:
-            extra = sorted(set(found) - set(self.columns))
-            missing = sorted(set(self.columns) - set(found))
-            msg = (
-                f"{self.path}: cannot resume: its columns are not this run's "
-                f"(only there: {', '.join(extra) or 'none'}; only here: "
-                f"{', '.join(missing) or 'none'}); was it written with another catalog?"
-            )
-            raise OutputError(msg)
+    def _stored(self) -> Iterator[StoredRow]:
+        return stored_rows(self._lines, self.columns, as_csv=self.path.suffix == ".csv")
 
 
-def open_rows(path: str | Path, columns: Sequence[str], *, resume: bool = False) -> RowWriter:
-    """A writer of rows with *columns* to *path*, by its suffix; see :class:`RowWriter`."""
-    return RowWriter(Path(path), columns, resume=resume)
+def open_rows(
+    path: str | Path,
+    columns: Sequence[str],
+    *,
+    resume: bool = False,
+    retry: Callable[[], Container[str]] | None = None,
+) -> RowWriter:
+    """A writer of rows with *columns* to *path*, by its suffix; see :class:`RowWriter`.
+
+    With *resume*, the rows already in *path* stay, and their sources are in the
+    writer's ``done``, except those of partnerships that failed: their error rows
+    are dropped, so that they are assessed again. *retry*, when given, says which
+    sources the run covers (called only if the file has error rows); the error
+    rows of other sources stay.
+    """
+    return RowWriter(Path(path), columns, resume=resume, retry=retry)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -166,36 +169,6 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, list):
         return ";".join(value)
     return value
-
-
-def _csv_line(cells: list[str]) -> str:
-    """One CSV record as this module writes it (quoting only where needed, "\\n" after)."""
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
-
-
-def _drop_cut_line(path: Path) -> None:
-    """Truncate *path* after its last newline: a line without one was cut by a kill."""
-    with path.open("rb+") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        handle.seek(max(0, size - 1))
-        if handle.read(1) == b"\n":
-            return
-        # Read backwards in blocks to find the last newline.
-        end = size
-        while end > 0:
-            start = max(0, end - io.DEFAULT_BUFFER_SIZE)
-            handle.seek(start)
-            block = handle.read(end - start)
-            newline = block.rfind(b"\n")
-            if newline >= 0:
-                handle.truncate(start + newline + 1)
-                return
-            end = start
-        handle.truncate(0)
 
 
 def _require_pyarrow(path: Path) -> None:
