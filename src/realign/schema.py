@@ -21,7 +21,7 @@ import attrs
 from ._version import __version__
 from .model import Partnership, scales
 from .rules import ruleset as reader
-from .rules.ruleset import AREAS, EFFORTS, PARAM_TYPES, PHASES, ROOT_CAUSES
+from .rules.ruleset import AREAS, BOUNDED_PARAM_TYPES, EFFORTS, PARAM_TYPES, PHASES, ROOT_CAUSES
 from .rules.types import SEVERITIES
 from .scoring.model import ScoringModel
 
@@ -965,7 +965,8 @@ RULESET_SCHEMA_LIMITS = (
     "the fact paths, params, functions and bindings it names exist",
     "whether rule ids and action ids are unique across the catalog, and whether the "
     "actions a rule recommends exist",
-    "whether a param's default lies between its min and max",
+    "whether a param's default lies between its min and max, and whether its min is at "
+    "most its max",
     "whether the [scoring] weights add up to 1, and whether the amber band starts below "
     "the green one",
     "whether a date string names a real day (20240230; a validator that checks the "
@@ -1122,7 +1123,13 @@ def _ruleset_definitions() -> dict[str, Any]:
             allOf=[
                 {
                     "if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
-                    "then": {"properties": {"default": defaults[kind]}},
+                    "then": {
+                        "properties": {
+                            "default": defaults[kind],
+                            # only numbers have bounds: no min or max for the others
+                            **({} if kind in BOUNDED_PARAM_TYPES else {"min": False, "max": False}),
+                        }
+                    },
                 }
                 for kind in PARAM_TYPES
             ],

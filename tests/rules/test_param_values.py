@@ -43,6 +43,35 @@ def test_a_good_default_is_accepted(param: str) -> None:
     assert _problems(f'[params.p]\n{param}\ndoc = "d"\n') == []
 
 
+@pytest.mark.parametrize(
+    ("param", "expected"),
+    [
+        # Accepted and ignored, these would leave the author believing they hold.
+        ('type = "string"\ndefault = "a"\nmin = 1', "is a string, which min cannot bound"),
+        ('type = "boolean"\ndefault = true\nmax = 1', "is a boolean, which max cannot bound"),
+        ('type = "date"\ndefault = 2024-01-01\nmin = 0', "is a date, which min cannot bound"),
+        ('type = "integer"\ndefault = 5\nmin = 9\nmax = 1', "has min 9 above its max 1"),
+        ('type = "number"\ndefault = 0.5\nmin = nan', "a bound is a number, not nan"),
+        ('type = "number"\ndefault = 0.5\nmax = nan', "a bound is a number, not nan"),
+    ],
+)
+def test_bounds_that_cannot_hold_are_refused(param: str, expected: str) -> None:
+    problems = _problems(f'[params.p]\n{param}\ndoc = "d"\n')
+    assert len(problems) == 1, problems
+    assert expected in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        'type = "duration"\ndefault = "2w"\nmin = 7\nmax = 30',
+        'type = "integer"\ndefault = 3\nmin = 3\nmax = 3',
+    ],
+)
+def test_bounds_of_numbers_and_durations_are_accepted(param: str) -> None:
+    assert _problems(f'[params.p]\n{param}\ndoc = "d"\n') == []
+
+
 def test_a_version_in_other_digits_is_refused() -> None:
     problems = [
         f"{p.path}: {p.message}"

@@ -44,6 +44,8 @@ __all__ = [
 #: The six areas of DOMAIN §2, in report order.
 AREAS = ("governance", "culture", "market", "alignment", "early_warning", "continuous")
 PARAM_TYPES = ("number", "integer", "duration", "date", "string", "boolean")
+#: the param types whose values are numbers (a duration's is its days): min and max bound them
+BOUNDED_PARAM_TYPES = ("number", "integer", "duration")
 EFFORTS = ("S", "M", "L")
 ROOT_CAUSES = ("C", "M", "I", "G", "W")
 PHASES = ("diagnose", "structure", "operate")
@@ -371,6 +373,38 @@ class _Reader:
             return default
         return value
 
+    def bounds_fit(
+        self,
+        name: str,
+        kind: str | None,
+        spec: Mapping[str, Any],
+        path: Path_,
+        low: float | None,
+        high: float | None,
+    ) -> bool:
+        """Whether a param's min and max can hold: its type has numbers, and min <= max."""
+        if kind is not None and kind not in BOUNDED_PARAM_TYPES:
+            keys = [key for key in ("min", "max") if key in spec]
+            for key in keys:
+                # Accepted and ignored, a bound would leave the author believing it holds.
+                self.problem(
+                    (*path, key),
+                    f"param {name!r} is {_article(kind)} {kind}, which {key} cannot bound",
+                    "type",
+                    expected=f"no {key}: only {', '.join(BOUNDED_PARAM_TYPES)} params have one",
+                    found=repr(spec[key]),
+                )
+            return not keys
+        if low is not None and high is not None and low > high:
+            self.problem(
+                (*path, "min"),
+                f"param {name!r} has min {low} above its max {high}: no value could fit",
+                "range",
+                found=f"min = {low}, max = {high}",
+            )
+            return False
+        return True
+
     def strings(self, table: Mapping[str, Any], key: str, path: Path_) -> tuple[str, ...]:
         value = self.want(table, key, path, list, "an array of strings", default=[])
         out = []
@@ -602,11 +636,14 @@ class _Reader:
                 "a sentence saying what the param is and where its value comes from",
                 required=True,
             )
-            low = self.want(spec, "min", path, (int, float), "a number")
-            high = self.want(spec, "max", path, (int, float), "a number")
+            low = self.want(spec, "min", path, (int, float), "a number", check=_check_bound)
+            high = self.want(spec, "max", path, (int, float), "a number", check=_check_bound)
             broken = ParamSpec(
                 name=name, type=kind or "", default=None, doc="", path=path, broken=True
             )
+            if not self.bounds_fit(name, kind, spec, path, low, high):
+                out.append(broken)
+                continue
             if "default" not in spec:
                 if "default" not in self.typos.get(path, {}):
                     self.problem(
@@ -1077,6 +1114,11 @@ def _found(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
+
+
+def _check_bound(value: float) -> str | None:
+    # NaN compares false with everything, so a NaN bound would bound nothing.
+    return None if value == value else "a bound is a number, not nan"
 
 
 def _article(word: str) -> str:
