@@ -574,9 +574,10 @@ def params(draw: st.DrawFn) -> dict[str, Any]:
     param = {"type": kind, "default": draw(_DEFAULTS[kind]), "doc": draw(texts)}
     if kind not in BOUNDED_PARAM_TYPES:
         return param
-    # Bounds beyond every generated default, so none is out of range.
+    # Bounds beyond every generated default, so none is out of range: a duration's
+    # reaches 79 weeks, 553 days.
     low = draw(st.none() | st.integers(-100, -60) | st.floats(-100, -60))
-    high = draw(st.none() | st.integers(60, 100) | st.floats(60, 100))
+    high = draw(st.none() | st.integers(600, 1000) | st.floats(600, 1000))
     if low is not None:
         param["min"] = low
     if high is not None:
