@@ -116,7 +116,7 @@ def assess_many(
         return
     spec = engine.spec if isinstance(engine, Engine) else _spec(engine)
     spec.check_portable()
-    pool = _Pool(spec, jobs, max(1, recycle_after // chunk_size) * jobs, recycle_after, detail)
+    pool = _Pool(spec, jobs, chunk_size, recycle_after, detail)
     try:
         yield from pool.run(stream, chunk_size, ordered, progress)
     finally:
@@ -202,12 +202,13 @@ class _Pool:
     """A process pool that survives its workers dying."""
 
     def __init__(
-        self, spec: EngineSpec, jobs: int, chunks_per_pool: int, recycle_after: int, detail: str
+        self, spec: EngineSpec, jobs: int, chunk_size: int, recycle_after: int, detail: str
     ) -> None:
         self.spec = spec
         self.detail = detail
         self.jobs = jobs
-        self.chunks_per_pool = chunks_per_pool
+        #: a pool is replaced once its workers have had recycle_after partnerships each
+        self.chunks_per_pool = max(1, recycle_after // chunk_size) * jobs
         self.recycle_after = recycle_after
         self.submitted = 0
         self.deaths_in_a_row = 0
