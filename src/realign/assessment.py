@@ -182,11 +182,10 @@ class Assessment:
                 return finding
         raise KeyError(rule)
 
-    def to_dict(self) -> dict[str, Any]:
+    def identity(self) -> dict[str, Any]:
+        """Which assessment this is, and which catalog judged it: shared by its documents."""
         header = self.facts.partnership.assessment
         return {
-            "schema": SCHEMA_ID,
-            "realign_version": __version__,
             "assessment": {
                 "id": header.id,
                 "partnership_id": header.partnership_id,
@@ -197,6 +196,13 @@ class Assessment:
                 "version": self.catalog_version,
                 "rulesets": [{"id": i, "version": v} for i, v in self.rulesets],
             },
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_ID,
+            "realign_version": __version__,
+            **self.identity(),
             "findings": [f.to_dict() for f in self.findings],
             "not_evaluable": [n.to_dict() for n in self.not_evaluable],
             "passed": list(self.passed),

@@ -176,20 +176,10 @@ def summary_document(assessment: Assessment) -> dict[str, Any]:
     items keep action, title, priority, rank, horizon and tier; rules not
     evaluable are listed by id.
     """
-    full_header = assessment.facts.partnership.assessment
     return {
         "schema": SUMMARY_SCHEMA,
         "realign_version": __version__,
-        "assessment": {
-            "id": full_header.id,
-            "partnership_id": full_header.partnership_id,
-            "as_of": full_header.as_of.isoformat(),
-            "period": full_header.period,
-        },
-        "catalog": {
-            "version": assessment.catalog_version,
-            "rulesets": [{"id": i, "version": v} for i, v in assessment.rulesets],
-        },
+        **assessment.identity(),
         "findings": [
             {"rule": f.rule, "title": f.title, "area": f.area, "severity": f.severity}
             for f in assessment.findings
